@@ -1,0 +1,1 @@
+"""Statistics, cross-simulator comparison and plots for pynn_hpc results."""

@@ -1,0 +1,316 @@
+"""NEST backend: PyNN's ``pyNN.nest`` plus what this model needs, as hand-written NEST does it.
+
+What is translated here, and why (measured, see NOTES.md):
+
+* ``FixedNumberPreConnector``, ``OneToOneConnector`` and ``AllToAllConnector``
+  call NEST's own ``fixed_indegree`` / ``one_to_one`` / ``all_to_all`` rules
+  (PyNN's loop one ``nest.Connect`` per neuron in Python).  The connections are
+  drawn by NEST's kernel RNG, seeded by ``setup(rng_seed=...)``; a connector's
+  ``rng`` argument is not used.
+* Synapses use NEST's ``_hpc`` variants (16 B static, 32 B plastic per synapse
+  instead of PyNN's ``_lbl`` at 40 / 56 B): each Projection gets its own copy of
+  the model (``nest.CopyModel``), which tells projections apart instead of labels.
+* ``SpikeSourcePoisson`` is a bare ``poisson_generator`` without PyNN's parrot
+  neuron: a drive population connected one-to-one gives every target its own
+  train, delivered directly as in the seed.  (It cannot be recorded.)
+* ``PowerLawWeightDependence`` with ``SpikePairRule`` maps to
+  ``stdp_pl_synapse_hom``: lambda = A_plus (w0/pA)^(1-mu),
+  alpha = A_minus / lambda, so that NEST's  lambda w_pA^mu  equals
+  A_plus w0^(1-mu) w^mu  and its depression  lambda alpha w  equals
+  A_minus w.  lambda, alpha, mu and tau_plus are common to all synapses of a
+  NEST model: heterogeneous values within a projection are refused.
+* Spikes are on the grid (``spike_precision='on_grid'``), as in the seed.
+"""
+import itertools
+import os
+import logging
+import warnings
+
+import numpy as np
+
+os.environ.setdefault("PYNEST_QUIET", "1")  # no banner
+
+with warnings.catch_warnings():
+    # pyNN.nest tries to compile its extensions with the compiler path recorded
+    # in the NEST wheel and warns when that fails; the core models do not need them.
+    warnings.simplefilter("ignore")
+    import nest
+    import pyNN
+    import pyNN.nest
+    from pyNN.nest import *  # noqa: F401,F403  (the PyNN API on NEST)
+    from pyNN.nest import simulator
+
+from pyNN.nest.standardmodels import synapses as nest_synapses
+from pyNN.nest.standardmodels import cells as nest_cells
+from pyNN.nest import connectors as nest_connectors
+from pyNN.standardmodels import build_translations
+
+from pynn_hpc import standardmodels as std
+
+
+
+class _QuietInitialValues(logging.Filter):
+    """PyNN warns that NEST's iaf_psc_alpha has no settable initial synaptic current: noise here."""
+
+    def filter(self, record):
+        return "does not allow setting an initial value" not in record.getMessage()
+
+
+logging.getLogger("PyNN").addFilter(_QuietInitialValues())
+# PyNN 0.13 still calls NEST's deprecated SetStatus/GetStatus
+warnings.filterwarnings("ignore", message=r"\s*(Set|Get)Status\(\) is deprecated", category=UserWarning)
+
+SIMULATOR = "NEST"
+_model_ids = itertools.count()
+
+
+def versions():
+    return {"simulator": SIMULATOR, "simulator_version": nest.__version__,
+            "pynn_version": pyNN.__version__}
+
+
+def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1):
+    """PyNN's setup with on-grid spikes and ``threads`` NEST threads per process."""
+    nest.set_verbosity("M_ERROR")
+    return pyNN.nest.setup(timestep=timestep, min_delay=min_delay, max_delay=max_delay,
+                           threads=threads, rng_seed=rng_seed, spike_precision="on_grid",
+                           verbosity="error")
+
+
+def _homogeneous(native_parameters, names, model):
+    """The single value of each parameter in ``names``; refuse per-synapse values."""
+    values = {}
+    for name in names:
+        value = native_parameters[name]
+        if not value.is_homogeneous:
+            raise ValueError(
+                f"NEST's {model} shares '{name}' among all synapses of a projection: "
+                f"give one value per projection")
+        value.shape = (1,)
+        values[name] = float(value.evaluate(simplify=True))
+    return values
+
+
+def _copy_model(base, params):
+    name = f"{base}_pynn_hpc_{next(_model_ids)}"
+    nest.CopyModel(base, name, params)
+    return name
+
+
+# -- neurons and sources ---------------------------------------------------------------
+
+class SpikeSourcePoisson(nest_cells.SpikeSourcePoisson):
+    __doc__ = nest_cells.SpikeSourcePoisson.__doc__
+    uses_parrot = False
+    extra_parameters = {"origin": 0.0}
+
+
+# -- synapses --------------------------------------------------------------------------
+
+class StaticSynapse(nest_synapses.StaticSynapse):
+    __doc__ = nest_synapses.StaticSynapse.__doc__
+
+    def _get_nest_synapse_model(self):
+        params = {}
+        for name, value in self.native_parameters.items():
+            if value.is_homogeneous:
+                value.shape = (1,)
+                params[name] = float(value.evaluate(simplify=True))
+        return _copy_model("static_synapse_hpc", params)
+
+
+class SpikePairRule(nest_synapses.SpikePairRule):
+    __doc__ = nest_synapses.SpikePairRule.__doc__
+    possible_models = {"stdp_synapse", "stdp_pl_synapse_hom"}
+
+    def __init__(self, tau_plus=20.0, tau_minus=20.0, A_plus=0.01, A_minus=0.01):
+        super().__init__(tau_plus=tau_plus, tau_minus=tau_minus, A_plus=A_plus, A_minus=A_minus)
+        std.check_spike_pair_rule(self)
+
+
+class PowerLawWeightDependence(std.PowerLawWeightDependence):
+    __doc__ = std.PowerLawWeightDependence.__doc__
+    translations = build_translations(
+        ("w0", "w0", 1000.0),   # nA -> pA
+        ("mu", "mu"),
+    )
+    possible_models = {"stdp_pl_synapse_hom"}
+
+
+class STDPMechanism(nest_synapses.STDPMechanism):
+    __doc__ = nest_synapses.STDPMechanism.__doc__
+
+    def _get_nest_synapse_model(self):
+        model = self.model
+        if model != "stdp_pl_synapse_hom":
+            return super()._get_nest_synapse_model()
+        p = _homogeneous(self.native_parameters, ("lambda", "alpha", "tau_plus", "mu", "w0"), model)
+        # NEST: dw = lambda w_pA^mu K+ ;  ours: A_plus w0^(1-mu) w^mu K+  (w0 in pA here)
+        w0_factor = p.pop("w0") ** (1.0 - p["mu"])
+        p["lambda"] *= w0_factor
+        if p["lambda"] > 0:
+            p["alpha"] /= w0_factor
+        for name in ("weight", "delay"):
+            value = self.native_parameters[name]
+            if value.is_homogeneous:
+                value.shape = (1,)
+                p[name] = float(value.evaluate(simplify=True))
+        return _copy_model(model + "_hpc", p)
+
+
+# -- projections -----------------------------------------------------------------------
+
+class Projection(pyNN.nest.Projection):
+    """A PyNN Projection held in its own copy of a NEST ``_hpc`` synapse model.
+
+    ``get``/``set`` work as in PyNN; ``sample`` reads the attributes of all
+    synapses leaving a random subset of presynaptic neurons, for use at scale.
+    """
+    __doc__ = pyNN.nest.Projection.__doc__ + __doc__
+
+    def __len__(self):
+        """Number of connections on this MPI process (no connection list is built)."""
+        return nest.GetDefaults(self.nest_synapse_model, "num_connections")
+
+    @property
+    def nest_connections(self):
+        if self._connections is None or self._simulator.state.stale_connection_cache:
+            self._connections = nest.GetConnections(synapse_model=self.nest_synapse_model)
+            self._simulator.state.stale_connection_cache = False
+        return self._connections
+
+    def _connect(self, rule_params, syn_params):
+        nest.Connect(self.pre.node_collection, self.post.node_collection, rule_params, syn_params)
+        self._sources.update(self.pre.node_collection.tolist())
+        self._connections = None
+        self._simulator.state.stale_connection_cache = True
+
+    def _native_arrays(self, connections, native_names):
+        """Source index, target index and the native attributes as arrays."""
+        if len(connections) == 0:
+            return [np.array([], dtype=int)] * 2 + [np.array([])] * len(native_names)
+        got = connections.get(["source", "target"] + list(native_names))
+        if len(connections) == 1:
+            got = {k: [v] for k, v in got.items()}
+        sources = self.pre.id_to_index(np.asarray(got["source"]))
+        targets = self.post.id_to_index(np.asarray(got["target"]))
+        return [sources, targets] + [np.asarray(got[n], dtype=float) for n in native_names]
+
+    def _scaled(self, name, values):
+        if name == "weight":
+            return values * 0.001    # pA -> nA
+        return values
+
+    def _get_attributes_as_list(self, names):
+        native = [{"presynaptic_index": None, "postsynaptic_index": None}.get(n, n) for n in names]
+        attrs = [n for n in native if n is not None]
+        src, tgt, *values = self._native_arrays(self.nest_connections, attrs)
+        columns, it = [], iter(values)
+        for n in names:
+            if n == "presynaptic_index":
+                columns.append(src)
+            elif n == "postsynaptic_index":
+                columns.append(tgt)
+            else:
+                columns.append(self._scaled(n, next(it)))
+        return list(zip(*[c.tolist() for c in columns]))
+
+    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
+        op = pyNN.nest.Projection.MULTI_SYNAPSE_OPERATIONS[multiple_synapses]
+        names = [n[:-1] if n.endswith("s") else n for n in names]
+        src, tgt, *values = self._native_arrays(self.nest_connections, names)
+        arrays = []
+        for name, vals in zip(names, values):
+            arr = np.full((self.pre.size, self.post.size), np.nan)
+            for i, j, v in zip(src, tgt, self._scaled(name, vals)):
+                arr[i, j] = v if np.isnan(arr[i, j]) else op(arr[i, j], v)
+            arrays.append(arr)
+        return arrays
+
+    def _set_attributes(self, parameter_space):
+        parameter_space.evaluate(mask=(slice(None), self.post._mask_local))
+        conns = self.nest_connections
+        src = tgt = None
+        for name, value in parameter_space.items():
+            if name == "tau_minus":
+                nest.SetStatus(self.post.node_collection, {"tau_minus": float(np.unique(value)[0])})
+                continue
+            if name in ("lambda", "alpha", "mu", "tau_plus", "w0"):
+                raise ValueError(f"'{name}' is common to the whole projection on NEST: "
+                                 "it cannot be set after the projection is built")
+            if np.isscalar(value) or np.ndim(value) == 0:
+                conns.set({name: float(value)})
+                continue
+            if src is None:
+                src, tgt = self._native_arrays(conns, [])[:2]
+            local = np.asarray(value)[:, self.post._mask_local] if value.ndim == 2 else value
+            conns.set({name: np.asarray(local[src, tgt], dtype=float).tolist()})
+        self._connections = None
+
+    def sample(self, names, n_pre=100, n_post=200, rng=None):
+        """Attributes of every synapse from ``n_pre`` to ``n_post`` randomly chosen neurons.
+
+        Returns a dict name -> 1D array in PyNN units.  Only the synapses of the
+        chosen presynaptic neurons are visited, never the whole projection.
+        """
+        if isinstance(names, str):
+            names = [names]
+        rng = rng if rng is not None else np.random.default_rng()
+
+        def choose(pop, n):
+            idx = np.sort(rng.choice(pop.size, size=min(n, pop.size), replace=False))
+            return pop.node_collection[idx.tolist()]
+
+        conns = nest.GetConnections(source=choose(self.pre, n_pre), target=choose(self.post, n_post),
+                                    synapse_model=self.nest_synapse_model)
+        values = self._native_arrays(conns, names)[2:]
+        return {n: self._scaled(n, v) for n, v in zip(names, values)}
+
+
+# -- connectors: NEST's own rules ------------------------------------------------------
+
+class _NativeConnector:
+    """Connect with a NEST rule; only per-synapse weight and delay go to ``nest.Connect``."""
+
+    def _rule(self, projection):
+        raise NotImplementedError
+
+    def connect(self, projection):
+        syn = {"synapse_model": projection.nest_synapse_model}
+        native = projection.synapse_type.native_parameters
+        for name in ("weight", "delay"):
+            value = native[name]
+            if not value.is_homogeneous:
+                raise NotImplementedError(
+                    f"{type(self).__name__} on NEST takes one {name} per projection; "
+                    "set individual values afterwards with Projection.set()")
+            value.shape = (1,)
+            syn[name] = float(value.evaluate(simplify=True))
+        projection._connect(self._rule(projection), syn)
+
+
+class FixedNumberPreConnector(_NativeConnector, nest_connectors.FixedNumberPreConnector):
+    __doc__ = nest_connectors.FixedNumberPreConnector.__doc__
+
+    def _rule(self, projection):
+        if not isinstance(self.n, (int, np.integer)):
+            raise NotImplementedError("FixedNumberPreConnector on NEST needs an integer n")
+        return {"rule": "fixed_indegree", "indegree": int(self.n),
+                "allow_autapses": self.allow_self_connections,
+                "allow_multapses": self.with_replacement}
+
+
+class OneToOneConnector(_NativeConnector, nest_connectors.OneToOneConnector):
+    __doc__ = nest_connectors.OneToOneConnector.__doc__
+
+    def _rule(self, projection):
+        return {"rule": "one_to_one"}
+
+
+class AllToAllConnector(_NativeConnector, nest_connectors.AllToAllConnector):
+    __doc__ = nest_connectors.AllToAllConnector.__doc__
+
+    def _rule(self, projection):
+        return {"rule": "all_to_all", "allow_autapses": self.allow_self_connections}
+
+

@@ -1,0 +1,111 @@
+"""The run protocol of the seed: build, presimulate, simulate, measure.
+
+Timings use beNNch's names: ``time_create`` (populations, initial values,
+drive, recording), ``time_connect`` (all projections), ``time_presimulate``
+(the presimulation, which also pays for NEST's connection-table set-up on the
+first call), ``time_simulate`` (the measured simulation only).  Rates and
+spike statistics use only spikes after the presimulation.
+"""
+import resource
+import time
+
+import numpy as np
+
+from . import parameters as P
+from .derived import ParameterError, derive
+from .network import connect, create
+from .analysis.statistics import spike_statistics, weight_summary
+
+
+def _peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def check_stdp(stdp):
+    """Refuse values that do not describe the power-law rule (one line, names the option)."""
+    if not 0.0 <= stdp["mu"] <= 1.0:
+        raise ParameterError(f"--mu must lie in [0, 1] (got {stdp['mu']})")
+    for name, option in (("lambda", "--lambda"), ("alpha", "--alpha"), ("tau_plus", "--tau-plus"),
+                         ("tau_minus", "--tau-minus")):
+        if stdp[name] < 0:
+            raise ParameterError(f"{option} must be >= 0 (got {stdp[name]})")
+    if not stdp["w0"] > 0:
+        raise ParameterError(f"--w0 must be > 0 nA (got {stdp['w0']})")
+
+
+def check_run(scale, threads, simtime, presim):
+    if not scale > 0:
+        raise ParameterError(f"--scale must be > 0 (got {scale})")
+    if not (isinstance(threads, int) and threads > 0):
+        raise ParameterError(f"--threads must be a whole number > 0 (got {threads})")
+    if not simtime > 0:
+        raise ParameterError(f"--simtime must be > 0 ms (got {simtime})")
+    if not presim >= 0:
+        raise ParameterError(f"--presim must be >= 0 ms (got {presim})")
+
+
+def run(sim, scale=P.RUN["scale"], threads=P.RUN["threads"], simtime=P.RUN["simtime"],
+        presim=P.RUN["presim"], seed=P.RUN["seed"], stdp=None, weight_sample=20000):
+    """Build and run the network on backend module ``sim``; return (results, spikes Block).
+
+    Every MPI rank returns the same results; only rank 0 holds the spikes.
+    """
+    stdp = dict(P.STDP, **(stdp or {}))
+    check_run(scale, threads, simtime, presim)
+    check_stdp(stdp)
+    d = derive(scale, w0=stdp["w0"])
+
+    timings = {}
+    t0 = time.perf_counter()
+    sim.setup(timestep=P.RUN["dt"], min_delay=d.delay, max_delay=d.delay,
+              threads=threads, rng_seed=seed)
+    E, I, recorded, drive = create(sim, d, seed)
+    timings["time_create"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    projections = connect(sim, E, I, drive, d, seed, stdp=stdp)
+    timings["time_connect"] = time.perf_counter() - t0
+    rss_built = _peak_rss_mb()
+
+    t0 = time.perf_counter()
+    if presim > 0:
+        sim.run(presim)
+    timings["time_presimulate"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sim.run(simtime)
+    timings["time_simulate"] = time.perf_counter() - t0
+
+    block = recorded.get_data("spikes", gather=True)
+    spiketrains = block.segments[0].spiketrains if sim.rank() == 0 else []
+    spikes = spike_statistics(spiketrains, presim, presim + simtime) if sim.rank() == 0 else {}
+    # about `weight_sample` E->E synapses: 100 sources x n_post targets x CE/NE per pair
+    n_pre = min(100, d.NE)
+    n_post = int(min(d.NE, max(1, round(weight_sample * d.NE / (n_pre * d.CE)))))
+    sample = projections["EE"].sample("weight", n_pre=n_pre, n_post=n_post,
+                                      rng=np.random.default_rng(seed))["weight"]
+
+    n_connections = int(sum(prj.size(gather=True) for prj in projections.values()))
+    results = {
+        "backend": sim.__name__.rsplit(".", 1)[-1],
+        **sim.versions(),
+        "scale": scale,
+        "n_neurons": d.n_neurons,
+        "n_connections": n_connections,
+        "n_connections_expected": d.n_connections,
+        "threads": threads,
+        "mpi_processes": sim.num_processes(),
+        "seed": seed,
+        "presim_ms": presim,
+        "simtime_ms": simtime,
+        "dt_ms": P.RUN["dt"],
+        "timings": timings,
+        "real_time_factor": timings["time_simulate"] / (simtime / 1000.0),
+        "peak_rss_mb": _peak_rss_mb(),
+        "rss_after_connect_mb": rss_built,
+        **spikes,
+        "weights_EE": weight_summary(sample),
+        "derived": d.as_dict(),
+        "stdp": stdp,
+    }
+    sim.end()
+    return results, block

@@ -1,0 +1,52 @@
+"""Results of a run: written atomically, only by MPI rank 0."""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .derived import ParameterError
+
+
+def prepare_output(path):
+    """Create ``path`` if needed and check it is writable, before any simulation starts."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
+            pass
+    except OSError as err:
+        raise ParameterError(
+            f"--output {path} cannot be written ({err.strerror}): choose a writable directory")
+    return path
+
+
+def _atomic_write(path, write):
+    """Call ``write(f)`` on a temporary file beside ``path`` and rename it into place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def write(output, results, block=None):
+    """Write ``spikes.pkl`` (a Neo Block, PickleIO) then ``results.json``.
+
+    ``results.json`` is written last: when it exists, the run is complete.
+    """
+    output = Path(output)
+    if block is not None:
+        import pickle
+        _atomic_write(output / "spikes.pkl", lambda f: pickle.dump(block, f))
+        results = dict(results, spikes_file="spikes.pkl")
+    text = json.dumps(results, indent=2, sort_keys=False, default=float) + "\n"
+    _atomic_write(output / "results.json", lambda f: f.write(text.encode()))
+    return output / "results.json"
+
+
+def read(output):
+    return json.loads((Path(output) / "results.json").read_text())

@@ -1,0 +1,71 @@
+"""The power-law STDP weight dependence as a PyNN standard model.
+
+Used with PyNN's ``STDPMechanism`` and ``SpikePairRule`` (all-to-all pairing;
+``A_plus`` = lambda, ``A_minus`` = lambda alpha)::
+
+    potentiation (post spike at t_post, pre at t_pre, dt = t_post - t_pre > 0):
+        dw = +A_plus  w0^(1-mu) w^mu exp(-dt/tau_plus)
+    depression   (dt < 0):
+        dw = -A_minus w exp(dt/tau_minus),   w >= 0, no upper bound
+
+This is NEST's ``stdp_pl_synapse_hom`` (Morrison et al. 2007) with the
+reference weight ``w0`` made explicit: NEST takes ``w^mu`` of the weight in
+pA, which is ``w0 = 1 pA = 0.001 nA`` in PyNN units.  Keeping ``w0``
+explicit lets a network whose weights are scaled by a factor c keep the
+rule's fixed point in proportion by scaling ``w0`` by c too.
+
+Update order (NEST's, reproduced by every backend): at each presynaptic
+spike, first each postsynaptic spike since the previous presynaptic spike
+potentiates, in order, each step using the updated weight; then depression;
+the spike is transmitted with the new weight.  Pairs at exactly zero time
+difference do nothing.  All delay is dendritic.
+
+Each simulator backend subclasses this class to add ``translations`` and
+``possible_models``; this class holds the names, units, defaults and checks.
+"""
+import numpy as np
+from pyNN.standardmodels import STDPWeightDependence
+from pyNN.parameters import ParameterSpace
+
+
+def _values(value):
+    """All values a PyNN parameter may take, as an array (random values are not checked)."""
+    try:
+        return np.asarray(value, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return np.array([])
+
+
+class PowerLawWeightDependence(STDPWeightDependence):
+    """Power-law potentiation, multiplicative depression (Morrison et al. 2007).
+
+    Arguments:
+        `w0`:
+            reference weight of the power law, in the units of the weight
+            (nA for current synapses); NEST's rule has w0 = 1 pA = 0.001 nA.
+        `mu`:
+            exponent of the weight dependence of potentiation, 0 <= mu <= 1.
+    """
+    default_parameters = {
+        'w0': 0.001,
+        'mu': 0.4,
+    }
+
+    def __init__(self, w0=0.001, mu=0.4):
+        if not (_values(mu) >= 0).all() or not (_values(mu) <= 1).all():
+            raise ValueError(f"PowerLawWeightDependence: mu must lie in [0, 1] (got {mu})")
+        if not (_values(w0) > 0).all():
+            raise ValueError(f"PowerLawWeightDependence: w0 must be > 0 (got {w0})")
+        STDPWeightDependence.__init__(self, w0=w0, mu=mu)
+
+
+def check_spike_pair_rule(timing_dependence):
+    """Refuse negative amplitudes: lambda (A_plus) and lambda alpha (A_minus) are >= 0."""
+    ps = timing_dependence.parameter_space
+    for name in ("A_plus", "A_minus", "tau_plus", "tau_minus"):
+        base = ps[name].base_value
+        if isinstance(base, (int, float, np.ndarray, list, tuple)) and (_values(base) < 0).any():
+            raise ValueError(f"SpikePairRule: {name} must be >= 0 (got {base})")
+
+
+__all__ = ["PowerLawWeightDependence", "check_spike_pair_rule", "ParameterSpace"]
