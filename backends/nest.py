@@ -140,7 +140,19 @@ class PowerLawWeightDependence(std.PowerLawWeightDependence):
 class STDPMechanism(nest_synapses.STDPMechanism):
     __doc__ = nest_synapses.STDPMechanism.__doc__
 
-    def _get_nest_synapse_model(self):
+    def __init__(self, timing_dependence=None, weight_dependence=None, voltage_dependence=None,
+                 dendritic_delay_fraction=1.0, weight=0.0, delay=None):
+        super().__init__(timing_dependence, weight_dependence, voltage_dependence,
+                         dendritic_delay_fraction, weight, delay)
+        if self.model == "stdp_pl_synapse_hom":
+            for component in (timing_dependence, weight_dependence):
+                for name, value in component.parameter_space.items():
+                    if not value.is_homogeneous:
+                        raise ValueError(
+                            f"NEST's stdp_pl_synapse_hom shares '{name}' among all synapses of "
+                            "a projection: give one value per projection")
+
+    def _get_nest_synapse_model(self, variant="_hpc"):
         model = self.model
         if model != "stdp_pl_synapse_hom":
             return super()._get_nest_synapse_model()
@@ -155,7 +167,7 @@ class STDPMechanism(nest_synapses.STDPMechanism):
             if value.is_homogeneous:
                 value.shape = (1,)
                 p[name] = float(value.evaluate(simplify=True))
-        return _copy_model(model + "_hpc", p)
+        return _copy_model(model + variant, p)
 
 
 # -- projections -----------------------------------------------------------------------
@@ -189,12 +201,11 @@ class Projection(pyNN.nest.Projection):
         """Source index, target index and the native attributes as arrays."""
         if len(connections) == 0:
             return [np.array([], dtype=int)] * 2 + [np.array([])] * len(native_names)
-        got = connections.get(["source", "target"] + list(native_names))
-        if len(connections) == 1:
-            got = {k: [v] for k, v in got.items()}
-        sources = self.pre.id_to_index(np.asarray(got["source"]))
-        targets = self.post.id_to_index(np.asarray(got["target"]))
-        return [sources, targets] + [np.asarray(got[n], dtype=float) for n in native_names]
+        n = len(connections)
+        sources = self.pre.id_to_index(np.fromiter(connections.sources(), int, n))
+        targets = self.post.id_to_index(np.fromiter(connections.targets(), int, n))
+        values = [np.asarray(connections.get(name), dtype=float).reshape(n) for name in native_names]
+        return [sources, targets] + values
 
     def _scaled(self, name, values):
         if name == "weight":
@@ -227,7 +238,15 @@ class Projection(pyNN.nest.Projection):
             arrays.append(arr)
         return arrays
 
+    def _value_list_to_array(self, attributes):
+        """PyNN builds the dense weight matrix here on every set(); only lists need it."""
+        if any(isinstance(v, list) or (isinstance(v, np.ndarray) and v.ndim == 1)
+               for v in attributes.values()):
+            return super()._value_list_to_array(attributes)
+        return attributes
+
     def _set_attributes(self, parameter_space):
+        homogeneous = {name for name, value in parameter_space.items() if value.is_homogeneous}
         parameter_space.evaluate(mask=(slice(None), self.post._mask_local))
         conns = self.nest_connections
         src = tgt = None
@@ -238,8 +257,8 @@ class Projection(pyNN.nest.Projection):
             if name in ("lambda", "alpha", "mu", "tau_plus", "w0"):
                 raise ValueError(f"'{name}' is common to the whole projection on NEST: "
                                  "it cannot be set after the projection is built")
-            if np.isscalar(value) or np.ndim(value) == 0:
-                conns.set({name: float(value)})
+            if name in homogeneous or np.ndim(value) == 0:
+                conns.set({name: float(np.ravel(value)[0])})
                 continue
             if src is None:
                 src, tgt = self._native_arrays(conns, [])[:2]
@@ -314,3 +333,38 @@ class AllToAllConnector(_NativeConnector, nest_connectors.AllToAllConnector):
         return {"rule": "all_to_all", "allow_autapses": self.allow_self_connections}
 
 
+
+
+# -- one synapse, given spike trains (rule conformance) ----------------------------------
+
+def replay(pre_times, post_times, synapse_type, timestep):
+    """Drive one synapse of ``synapse_type`` with exactly these pre/post spike times.
+
+    Two parrot neurons repeat the trains of two spike generators; the synapse
+    joins them on the parrot's receptor 1, whose spikes are seen by plasticity
+    but not repeated.  NEST allows that port only for the plain variant of the
+    synapse model, not for ``_hpc`` (which differs only in how it stores its
+    target).  A ``weight_recorder`` reports the weight at each presynaptic spike.  Returns (times, weights in nA, pre and post times as fired).
+    """
+    delay = float(synapse_type.native_parameters["delay"].base_value)
+    setup(timestep=timestep, min_delay=timestep, max_delay=max(delay, timestep), threads=1)
+    model = synapse_type._get_nest_synapse_model(variant="")
+    recorder = nest.Create("weight_recorder")
+    nest.SetDefaults(model, {"weight_recorder": recorder})
+    on_grid = {"precise_times": False, "allow_offgrid_times": True}
+    generators = nest.Create("spike_generator", 2, params=[
+        dict(on_grid, spike_times=list(np.asarray(pre_times) - timestep)),
+        dict(on_grid, spike_times=list(np.asarray(post_times) - timestep))])
+    parrots = nest.Create("parrot_neuron", 2)
+    nest.Connect(generators, parrots, "one_to_one", {"delay": timestep})
+    synapse_type._set_tau_minus(parrots[1])
+    nest.Connect(parrots[0], parrots[1], syn_spec={"synapse_model": model, "receptor_type": 1})
+    spikes = nest.Create("spike_recorder")
+    nest.Connect(parrots, spikes, syn_spec={"delay": timestep})
+    t_end = max(np.max(pre_times, initial=0), np.max(post_times, initial=0)) + delay + 2 * timestep
+    nest.Simulate(t_end)
+    ev = spikes.events
+    fired = [np.sort(ev["times"][ev["senders"] == p.global_id]) for p in parrots]
+    w = recorder.events
+    order = np.argsort(w["times"], kind="stable")
+    return w["times"][order], w["weights"][order] * 0.001, fired[0], fired[1]

@@ -30,14 +30,18 @@ class Network:
         return self.projections["EE"]
 
 
-def stdp_synapse(sim, d, stdp=P.STDP):
+def stdp_synapse(sim, weight, delay, stdp=P.STDP):
     """The E->E synapse: SpikePairRule with A_plus = lambda, A_minus = lambda alpha."""
     return sim.STDPMechanism(
-        timing_dependence=sim.SpikePairRule(
-            tau_plus=stdp["tau_plus"], tau_minus=stdp["tau_minus"],
-            A_plus=stdp["lambda"], A_minus=stdp["lambda"] * stdp["alpha"]),
-        weight_dependence=sim.PowerLawWeightDependence(w0=d.w0, mu=stdp["mu"]),
-        weight=d.JE, delay=d.delay)
+        timing_dependence=sim.SpikePairRule(**spike_pair_parameters(stdp)),
+        weight_dependence=sim.PowerLawWeightDependence(w0=stdp["w0"], mu=stdp["mu"]),
+        weight=weight, delay=delay)
+
+
+def spike_pair_parameters(stdp=P.STDP):
+    """The seed's lambda, alpha in PyNN's SpikePairRule terms."""
+    return {"tau_plus": stdp["tau_plus"], "tau_minus": stdp["tau_minus"],
+            "A_plus": stdp["lambda"], "A_minus": stdp["lambda"] * stdp["alpha"]}
 
 
 def create(sim, d, seed):
@@ -72,7 +76,7 @@ def connect(sim, E, I, drive, d, seed, stdp=P.STDP):
                                  receptor_type="excitatory", label="Poisson->E"),
         "driveI": sim.Projection(drive["I"], I, sim.OneToOneConnector(), static_E,
                                  receptor_type="excitatory", label="Poisson->I"),
-        "EE": sim.Projection(E, E, indegree(d.CE), stdp_synapse(sim, d, stdp),
+        "EE": sim.Projection(E, E, indegree(d.CE), stdp_synapse(sim, d.JE, d.delay, dict(stdp, w0=d.w0)),
                              receptor_type="excitatory", label="E->E"),
         "IE": sim.Projection(I, E, indegree(d.CI), static_I,
                              receptor_type="inhibitory", label="I->E"),

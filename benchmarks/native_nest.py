@@ -1,0 +1,107 @@
+"""The seed's hpc_benchmark network hand-written in PyNEST 3 (the reference for our NEST backend).
+
+A line-by-line port of shared/seed/hpc_benchmark_seed.txt to the NEST 3 API:
+one poisson_generator connected all-to-all, ``_hpc`` synapses, fixed indegree,
+on-grid spikes.  Prints one JSON object with the same field names as
+``pynn-hpc run`` (timings in s, peak RSS in MB, rate after the presimulation).
+
+    python benchmarks/native_nest.py --scale 1 --threads 2 --simtime 250 --presim 50 --seed 1
+"""
+import argparse
+import json
+import os
+import resource
+import time
+
+os.environ.setdefault("PYNEST_QUIET", "1")
+import numpy as np  # noqa: E402
+import nest  # noqa: E402
+from scipy.special import lambertw  # noqa: E402
+
+
+def convert_synapse_weight(tau_m, tau_syn, C_m):
+    a = tau_m / tau_syn
+    b = 1.0 / tau_syn - 1.0 / tau_m
+    t_rise = 1.0 / b * (-lambertw(-np.exp(-1.0 / a) / a, k=-1).real - 1.0 / a)
+    v_max = np.exp(1.0) / (tau_syn * C_m * b) * (
+        (np.exp(-t_rise / tau_m) - np.exp(-t_rise / tau_syn)) / b - t_rise * np.exp(-t_rise / tau_syn))
+    return 1.0 / v_max
+
+
+tau_syn = 0.32582722403722841
+model_params = {"E_L": 0.0, "C_m": 250.0, "tau_m": 10.0, "t_ref": 0.5, "V_th": 20.0,
+                "V_reset": 0.0, "tau_syn_ex": tau_syn, "tau_syn_in": tau_syn,
+                "tau_minus": 30.0, "V_m": 5.7}
+stdp_params = {"delay": 1.5, "alpha": 0.0513, "lambda": 0.1, "mu": 0.4, "tau_plus": 15.0}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--simtime", type=float, default=250.0)
+    ap.add_argument("--presim", type=float, default=50.0)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+
+    NE, NI = int(9000 * a.scale), int(2250 * a.scale)
+    Nrec = min(1000, NE)
+    CE, CI = 9000, 2250
+    t = {}
+    tic = time.perf_counter()
+    nest.ResetKernel()
+    nest.set_verbosity("M_ERROR")
+    nest.SetKernelStatus({"local_num_threads": a.threads, "resolution": 0.1, "rng_seed": a.seed})
+    nest.SetDefaults("iaf_psc_alpha", model_params)
+    E = nest.Create("iaf_psc_alpha", NE)
+    I = nest.Create("iaf_psc_alpha", NI)
+    E.V_m = nest.random.normal(5.7, 7.2)
+    I.V_m = nest.random.normal(5.7, 7.2)
+    JE_pA = convert_synapse_weight(10.0, tau_syn, 250.0) * 0.14
+    nu_thresh = 20.0 / (CE * 10.0 / 250.0 * JE_pA * np.exp(1.0) * tau_syn)
+    nu_ext = nu_thresh * 1.685
+    stim = nest.Create("poisson_generator", 1, {"rate": nu_ext * CE * 1000.0})
+    rec = nest.Create("spike_recorder")
+    t["time_create"] = time.perf_counter() - tic
+
+    tic = time.perf_counter()
+    nest.SetDefaults("static_synapse_hpc", {"delay": 1.5})
+    nest.CopyModel("static_synapse_hpc", "syn_ex", {"weight": JE_pA})
+    nest.CopyModel("static_synapse_hpc", "syn_in", {"weight": -5.0 * JE_pA})
+    nest.SetDefaults("stdp_pl_synapse_hom_hpc", dict(stdp_params, weight=JE_pA))
+    nest.Connect(stim, E, "all_to_all", {"synapse_model": "syn_ex"})
+    nest.Connect(stim, I, "all_to_all", {"synapse_model": "syn_ex"})
+    fixed = dict(rule="fixed_indegree", allow_autapses=False, allow_multapses=True)
+    nest.Connect(E, E, dict(fixed, indegree=CE), {"synapse_model": "stdp_pl_synapse_hom_hpc"})
+    nest.Connect(I, E, dict(fixed, indegree=CI), {"synapse_model": "syn_in"})
+    nest.Connect(E, I, dict(fixed, indegree=CE), {"synapse_model": "syn_ex"})
+    nest.Connect(I, I, dict(fixed, indegree=CI), {"synapse_model": "syn_in"})
+    nest.Connect(E[:Nrec], rec, "all_to_all", "static_synapse_hpc")
+    t["time_connect"] = time.perf_counter() - tic
+
+    tic = time.perf_counter()
+    nest.Simulate(a.presim)
+    t["time_presimulate"] = time.perf_counter() - tic
+    tic = time.perf_counter()
+    nest.Simulate(a.simtime)
+    t["time_simulate"] = time.perf_counter() - tic
+
+    times = rec.get("events", "times")
+    n_after = int(np.count_nonzero(times > a.presim))
+    w = nest.GetConnections(source=E[:100], target=E[:200],
+                            synapse_model="stdp_pl_synapse_hom_hpc").get("weight")
+    print(json.dumps({
+        "backend": "native-nest", "simulator_version": nest.__version__,
+        "scale": a.scale, "threads": a.threads, "seed": a.seed,
+        "n_neurons": NE + NI,
+        # network synapses: the recorder's Nrec connections are not part of the network
+        "n_connections": nest.GetKernelStatus("num_connections") - Nrec,
+        "timings": t, "real_time_factor": t["time_simulate"] / (a.simtime / 1000.0),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "rate_hz": n_after / (Nrec * a.simtime / 1000.0),
+        "weights_EE_mean": float(np.mean(w)) / 1000.0,
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+"""The suite runs against the real simulators: a missing one is a failure, not a skip."""
+import pytest
+
+from pynn_hpc import backends
+
+
+@pytest.fixture(scope="session")
+def nest_sim():
+    return backends.load("nest")   # raises BackendUnavailable if NEST/PyNN cannot be imported

@@ -1,0 +1,96 @@
+"""The network built through PyNN on NEST: exact connectivity, models, parameters, get/set."""
+import nest
+import numpy as np
+import pytest
+
+from pynn_hpc import parameters as P
+from pynn_hpc.derived import derive
+from pynn_hpc.network import connect, create
+
+SCALE = 0.002          # 18 E + 4 I neurons, still with the full indegree 9000 + 2250
+
+
+@pytest.fixture(scope="module")
+def net(nest_sim):
+    sim = nest_sim
+    d = derive(SCALE)
+    sim.setup(timestep=0.1, min_delay=d.delay, max_delay=d.delay, threads=2, rng_seed=3)
+    E, I, recorded, drive = create(sim, d, seed=3)
+    prj = connect(sim, E, I, drive, d, seed=3)
+    return sim, d, E, I, recorded, drive, prj
+
+
+def edges(prj):
+    conns = nest.GetConnections(synapse_model=prj.nest_synapse_model)
+    return (np.fromiter(conns.sources(), int, len(conns)),
+            np.fromiter(conns.targets(), int, len(conns)))
+
+
+def test_indegrees_are_exact_with_multapses_and_no_autapses(net):
+    sim, d, E, I, recorded, drive, prj = net
+    for key, pre, post, k in (("EE", E, E, d.CE), ("IE", I, E, d.CI),
+                              ("EI", E, I, d.CE), ("II", I, I, d.CI)):
+        src, tgt = edges(prj[key])
+        assert len(prj[key]) == len(src) == post.size * k, key
+        np.testing.assert_array_equal(np.bincount(post.id_to_index(tgt), minlength=post.size),
+                                      k, err_msg=key)
+        assert set(pre.id_to_index(src)) <= set(range(pre.size))
+        if pre is post:
+            assert not np.any(src == tgt), f"autapse in {key}"
+        assert np.bincount(src).max() > 1 or k <= pre.size, f"{key}: multapses expected"
+    total = sum(len(p) for p in prj.values())
+    assert total == d.n_connections
+    assert nest.GetKernelStatus("num_connections") == total   # PyNN adds its recorder at run()
+
+
+def test_one_independent_poisson_train_per_neuron(net):
+    sim, d, E, I, recorded, drive, prj = net
+    for key, pop in (("driveE", E), ("driveI", I)):
+        src, tgt = edges(prj[key])
+        assert len(src) == pop.size and len(set(src)) == pop.size
+        np.testing.assert_array_equal(np.sort(pop.id_to_index(tgt)), np.arange(pop.size))
+        models = set(nest.NodeCollection(sorted(set(src.tolist()))).get("model"))
+        assert models == {"poisson_generator"}          # no parrot: trains are independent
+        np.testing.assert_allclose(nest.NodeCollection([int(src[0])]).get("rate"), d.rate_ext)
+
+
+def test_plastic_only_E_to_E_with_hpc_synapses(net):
+    sim, d, E, I, recorded, drive, prj = net
+    for key, p in prj.items():
+        defaults = nest.GetDefaults(p.nest_synapse_model)
+        plastic = "lambda" in defaults
+        assert plastic == (key == "EE"), key
+        assert defaults["sizeof"] == (32 if plastic else 16), f"{key} is not an _hpc synapse"
+    ee = nest.GetDefaults(prj["EE"].nest_synapse_model)
+    for name in ("lambda", "alpha", "mu", "tau_plus"):
+        assert ee[name] == pytest.approx(P.STDP[name], rel=1e-12), name   # w0 = 1 pA: no rescaling
+    assert set(E.node_collection.get("tau_minus")) == {P.STDP["tau_minus"]}
+
+
+def test_weights_delays_and_neuron_parameters(net):
+    sim, d, E, I, recorded, drive, prj = net
+    expected = {"EE": d.JE, "EI": d.JE, "IE": d.JI, "II": d.JI, "driveE": d.JE, "driveI": d.JE}
+    for key, p in prj.items():
+        w, delay = p.get(["weight", "delay"], format="list", with_address=False)[0]
+        assert w == pytest.approx(expected[key], rel=1e-12) and delay == 1.5, key
+    status = E.node_collection.get(["C_m", "tau_m", "t_ref", "V_th", "V_reset", "E_L",
+                                    "tau_syn_ex", "tau_syn_in"])
+    assert status["C_m"][0] == 250.0 and status["t_ref"][0] == 0.5 and status["V_th"][0] == 20.0
+    assert status["tau_syn_ex"][0] == P.NEURON["tau_syn_E"]
+    v = np.concatenate([E.node_collection.get("V_m"), I.node_collection.get("V_m")])
+    assert len(set(v)) == d.n_neurons                  # drawn per neuron, from N(5.7, 7.2)
+    assert recorded.size == d.n_record == d.NE
+
+
+def test_projection_get_set_and_sample(net):
+    sim, d, E, I, recorded, drive, prj = net
+    ee = prj["EE"]
+    listed = ee.get("weight", format="list")
+    assert len(listed) == len(ee) and listed[0][2] == pytest.approx(d.JE)
+    ee.set(weight=0.05)
+    assert set(np.round(ee.get("weight", format="list", with_address=False), 12)) == {0.05}
+    arr = ee.get("weight", format="array", multiple_synapses="sum")
+    assert arr.shape == (d.NE, d.NE) and np.all(np.isnan(np.diag(arr)))
+    sample = ee.sample("weight", n_pre=5, n_post=3, rng=np.random.default_rng(0))["weight"]
+    assert 0 < len(sample) < len(ee) and np.allclose(sample, 0.05)
+    ee.set(weight=d.JE)
