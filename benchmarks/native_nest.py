@@ -50,7 +50,7 @@ def main():
     t = {}
     tic = time.perf_counter()
     nest.ResetKernel()
-    nest.set_verbosity("M_ERROR")
+    nest.verbosity = nest.VerbosityLevel.ERROR
     nest.SetKernelStatus({"local_num_threads": a.threads, "resolution": 0.1, "rng_seed": a.seed})
     nest.SetDefaults("iaf_psc_alpha", model_params)
     E = nest.Create("iaf_psc_alpha", NE)
@@ -86,9 +86,10 @@ def main():
     nest.Simulate(a.simtime)
     t["time_simulate"] = time.perf_counter() - tic
 
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     times = rec.get("events", "times")
     n_after = int(np.count_nonzero(times > a.presim))
-    w = nest.GetConnections(source=E[:100], target=E[:200],
+    w = nest.GetConnections(source=E[:min(100, NE)], target=E[:min(200, NE)],
                             synapse_model="stdp_pl_synapse_hom_hpc").get("weight")
     print(json.dumps({
         "backend": "native-nest", "simulator_version": nest.__version__,
@@ -97,7 +98,7 @@ def main():
         # network synapses: the recorder's Nrec connections are not part of the network
         "n_connections": nest.GetKernelStatus("num_connections") - Nrec,
         "timings": t, "real_time_factor": t["time_simulate"] / (a.simtime / 1000.0),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "peak_rss_mb": peak_rss_mb,
         "rate_hz": n_after / (Nrec * a.simtime / 1000.0),
         "weights_EE_mean": float(np.mean(w)) / 1000.0,
     }))

@@ -74,6 +74,7 @@ def run(sim, scale=P.RUN["scale"], threads=P.RUN["threads"], simtime=P.RUN["simt
     t0 = time.perf_counter()
     sim.run(simtime)
     timings["time_simulate"] = time.perf_counter() - t0
+    peak_rss = _peak_rss_mb()
 
     block = recorded.get_data("spikes", gather=True)
     spiketrains = block.segments[0].spiketrains if sim.rank() == 0 else []
@@ -100,7 +101,7 @@ def run(sim, scale=P.RUN["scale"], threads=P.RUN["threads"], simtime=P.RUN["simt
         "dt_ms": P.RUN["dt"],
         "timings": timings,
         "real_time_factor": timings["time_simulate"] / (simtime / 1000.0),
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss,
         "rss_after_connect_mb": rss_built,
         **spikes,
         "weights_EE": weight_summary(sample),

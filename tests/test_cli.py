@@ -1,0 +1,105 @@
+"""``pynn-hpc`` end to end, and every kind of bad input: one line, exit code 2, nothing written."""
+import json
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+RUN = [sys.executable, "-m", "pynn_hpc.cli"]
+SMALL = ["--scale", "0.02", "--simtime", "60", "--presim", "20", "--threads", "2", "--seed", "5"]
+
+
+def pynn_hpc(*args, prelude=None):
+    cmd = RUN + list(args)
+    if prelude:
+        cmd = [sys.executable, "-c",
+               f"import sys; {prelude}; from pynn_hpc.cli import main; sys.exit(main(sys.argv[1:]))",
+               *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def test_run_end_to_end(tmp_path):
+    out = tmp_path / "out"
+    p = pynn_hpc("run", "--backend", "nest", *SMALL, "--output", str(out))
+    assert p.returncode == 0, p.stderr
+    r = json.loads((out / "results.json").read_text())
+    for key in ("backend", "simulator", "simulator_version", "pynn_version", "scale", "n_neurons",
+                "n_connections", "threads", "mpi_processes", "seed", "timings",
+                "real_time_factor", "peak_rss_mb", "rate_hz", "cv_isi", "weights_EE"):
+        assert key in r, key
+    assert r["backend"] == "nest" and r["n_neurons"] == 225 and r["threads"] == 2
+    assert r["n_connections"] == r["n_connections_expected"] == 225 * (9000 + 2250) + 225
+    assert set(r["timings"]) == {"time_create", "time_connect", "time_presimulate", "time_simulate"}
+    assert r["rate_hz"] > 0 and r["weights_EE"]["n"] > 1000
+    assert r["weights_EE"]["quantiles"]["0.5"] > 0
+    with open(out / r["spikes_file"], "rb") as f:
+        block = pickle.load(f)                     # a Neo Block (neo.io.PickleIO)
+    trains = block.segments[0].spiketrains
+    assert len(trains) == r["n_recorded"] == 180
+    after_presim = sum(int(np.count_nonzero(st.rescale("ms").magnitude >= 20.0)) for st in trains)
+    assert after_presim == r["n_spikes"]
+    assert r["rate_hz"] == pytest.approx(r["n_spikes"] / (180 * 0.060))
+    assert "rate" in p.stdout and "written" in p.stdout
+
+
+def test_same_seed_same_spikes(tmp_path):
+    runs = []
+    for name in ("a", "b"):
+        p = pynn_hpc("run", *SMALL, "--output", str(tmp_path / name))
+        assert p.returncode == 0, p.stderr
+        runs.append(json.loads((tmp_path / name / "results.json").read_text()))
+    assert runs[0]["n_spikes"] == runs[1]["n_spikes"]
+    assert runs[0]["weights_EE"] == runs[1]["weights_EE"]
+
+
+def test_info_lists_backends():
+    p = pynn_hpc("info")
+    assert p.returncode == 0 and "nest" in p.stdout and "NEST 3.10" in p.stdout
+
+
+BAD = [
+    (["--backend", "brian"], "unknown backend"),
+    (["--scale", "0"], "--scale"),
+    (["--scale", "-1"], "--scale"),
+    (["--simtime", "0"], "--simtime"),
+    (["--threads", "0"], "--threads"),
+    (["--threads", "1.5"], "--threads"),
+    (["--presim", "-1"], "--presim"),
+    (["--mu", "1.5"], "--mu"),
+    (["--mu", "-0.2"], "--mu"),
+    (["--lambda", "-0.1"], "--lambda"),
+    (["--alpha", "-1"], "--alpha"),
+    (["--w0", "-0.001"], "--w0"),
+    (["--scale", "abc"], "--scale"),
+]
+
+
+@pytest.mark.parametrize("args, names", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input(tmp_path, args, names):
+    out = tmp_path / "out"
+    p = pynn_hpc("run", *args, "--output", str(out))
+    assert p.returncode == 2
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and names in lines[0], p.stderr
+    assert "Traceback" not in p.stderr
+    assert not out.exists()
+
+
+def test_unwritable_output(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    p = pynn_hpc("run", *SMALL, "--output", str(blocker / "out"))
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+    assert "--output" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_backend_not_installed_says_which_extra(tmp_path):
+    # the NEST wheel absent: make `import nest` fail as it does where it is not installed
+    p = pynn_hpc("run", "--backend", "nest", "--output", str(tmp_path / "out"),
+                 prelude="sys.modules['nest'] = None")
+    assert p.returncode == 2
+    line = p.stderr.strip()
+    assert len(line.splitlines()) == 1 and "pynn_hpc[nest]" in line and "Traceback" not in line
+    assert not (tmp_path / "out").exists()
