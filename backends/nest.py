@@ -100,7 +100,13 @@ def _copy_model(base, params):
 # -- neurons and sources ---------------------------------------------------------------
 
 class SpikeSourcePoisson(nest_cells.SpikeSourcePoisson):
-    __doc__ = nest_cells.SpikeSourcePoisson.__doc__
+    """Poisson sources, each feeding exactly one target (connect them one-to-one).
+
+    A bare ``poisson_generator`` draws an independent train for every target, so
+    a population of identical sources connected one-to-one is served by *one*
+    generator connected to all targets, exactly as the seed does.  Since no
+    source could share its train with a second target, other connectors are refused.
+    """
     uses_parrot = False
     extra_parameters = {"origin": 0.0}
 
@@ -180,20 +186,46 @@ class Projection(pyNN.nest.Projection):
     """
     __doc__ = pyNN.nest.Projection.__doc__ + __doc__
 
+    _connect_sources = None    # the presynaptic nodes to connect, if not all of them
+    _model_shared = False      # True if another projection uses the same NEST model
+
     def __len__(self):
         """Number of connections on this MPI process (no connection list is built)."""
+        if self._model_shared:
+            return len(self.nest_connections)
         return nest.GetDefaults(self.nest_synapse_model, "num_connections")
 
     @property
     def nest_connections(self):
         if self._connections is None or self._simulator.state.stale_connection_cache:
-            self._connections = nest.GetConnections(synapse_model=self.nest_synapse_model)
+            if self._model_shared:
+                self._connections = nest.GetConnections(
+                    source=self._connect_sources, target=self.post.node_collection,
+                    synapse_model=self.nest_synapse_model)
+            else:
+                self._connections = nest.GetConnections(synapse_model=self.nest_synapse_model)
             self._simulator.state.stale_connection_cache = False
         return self._connections
 
+    def _share_generator(self, population):
+        """Connect from the first node of ``population``, a device.
+
+        NEST wants one synapse model for all targets of a device: projections from
+        the same device share the model of the first one and are told apart by target.
+        """
+        self._connect_sources = population.node_collection[0:1]
+        siblings = population.__dict__.setdefault("_pynn_hpc_projections", [])
+        if siblings:
+            self.nest_synapse_model = siblings[0].nest_synapse_model
+            for projection in siblings + [self]:
+                projection._model_shared = True
+        siblings.append(self)
+
     def _connect(self, rule_params, syn_params):
-        nest.Connect(self.pre.node_collection, self.post.node_collection, rule_params, syn_params)
-        self._sources.update(self.pre.node_collection.tolist())
+        sources = self._connect_sources or self.pre.node_collection
+        syn_params = dict(syn_params, synapse_model=self.nest_synapse_model)
+        nest.Connect(sources, self.post.node_collection, rule_params, syn_params)
+        self._sources.update(sources.tolist())
         self._connections = None
         self._simulator.state.stale_connection_cache = True
 
@@ -295,6 +327,11 @@ class _NativeConnector:
         raise NotImplementedError
 
     def connect(self, projection):
+        if isinstance(projection.pre.celltype, SpikeSourcePoisson) and \
+                not isinstance(self, OneToOneConnector):
+            raise NotImplementedError(
+                "pynn_hpc's SpikeSourcePoisson on NEST gives every target its own train: "
+                "connect it with OneToOneConnector (pyNN.nest.SpikeSourcePoisson shares trains)")
         syn = {"synapse_model": projection.nest_synapse_model}
         native = projection.synapse_type.native_parameters
         for name in ("weight", "delay"):
@@ -323,6 +360,14 @@ class OneToOneConnector(_NativeConnector, nest_connectors.OneToOneConnector):
     __doc__ = nest_connectors.OneToOneConnector.__doc__
 
     def _rule(self, projection):
+        pre = projection.pre
+        if isinstance(pre.celltype, SpikeSourcePoisson) and all(
+                value.is_homogeneous for _, value in pre.celltype.parameter_space.items()):
+            # one generator for the whole source population, each target its own train
+            # (see SpikeSourcePoisson); views of the same population share it
+            population = getattr(pre, "grandparent", pre)
+            projection._share_generator(population)
+            return {"rule": "all_to_all"}
         return {"rule": "one_to_one"}
 
 

@@ -42,6 +42,7 @@ def main():
     ap.add_argument("--simtime", type=float, default=250.0)
     ap.add_argument("--presim", type=float, default=50.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--spikes", help="save the recorded spikes (index in E, time in ms) as .npz")
     a = ap.parse_args()
 
     NE, NI = int(9000 * a.scale), int(2250 * a.scale)
@@ -55,8 +56,10 @@ def main():
     nest.SetDefaults("iaf_psc_alpha", model_params)
     E = nest.Create("iaf_psc_alpha", NE)
     I = nest.Create("iaf_psc_alpha", NI)
-    E.V_m = nest.random.normal(5.7, 7.2)
-    I.V_m = nest.random.normal(5.7, 7.2)
+    # the seed draws V_m with numpy's RandomState; one stream for E then I, as pynn_hpc (NumpyRNG)
+    rs = np.random.RandomState(a.seed)
+    E.V_m = rs.normal(5.7, 7.2, NE)
+    I.V_m = rs.normal(5.7, 7.2, NI)
     JE_pA = convert_synapse_weight(10.0, tau_syn, 250.0) * 0.14
     nu_thresh = 20.0 / (CE * 10.0 / 250.0 * JE_pA * np.exp(1.0) * tau_syn)
     nu_ext = nu_thresh * 1.685
@@ -89,6 +92,9 @@ def main():
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     times = rec.get("events", "times")
     n_after = int(np.count_nonzero(times > a.presim))
+    if a.spikes:
+        senders = rec.get("events", "senders")
+        np.savez(a.spikes, index=senders - E[0].global_id, times=times)
     w = nest.GetConnections(source=E[:min(100, NE)], target=E[:min(200, NE)],
                             synapse_model="stdp_pl_synapse_hom_hpc").get("weight")
     print(json.dumps({

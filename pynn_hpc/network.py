@@ -54,10 +54,8 @@ def create(sim, d, seed):
     I = sim.Population(d.NI, cell, initial_values={"v": v_init}, label="I")
     recorded = E[:d.n_record]
     recorded.record("spikes")
-    drive = {}
-    for name, pop in (("E", E), ("I", I)):
-        drive[name] = sim.Population(pop.size, sim.SpikeSourcePoisson(rate=d.rate_ext),
-                                     label=f"Poisson->{name}")
+    poisson = sim.Population(d.n_neurons, sim.SpikeSourcePoisson(rate=d.rate_ext), label="Poisson")
+    drive = {"E": poisson[:d.NE], "I": poisson[d.NE:]}     # one source per neuron
     return E, I, recorded, drive
 
 

@@ -21,7 +21,7 @@ def net(nest_sim):
 
 
 def edges(prj):
-    conns = nest.GetConnections(synapse_model=prj.nest_synapse_model)
+    conns = prj.nest_connections
     return (np.fromiter(conns.sources(), int, len(conns)),
             np.fromiter(conns.targets(), int, len(conns)))
 
@@ -44,14 +44,26 @@ def test_indegrees_are_exact_with_multapses_and_no_autapses(net):
 
 
 def test_one_independent_poisson_train_per_neuron(net):
+    """As the seed: one poisson_generator connected to every neuron, which draws a train per target."""
     sim, d, E, I, recorded, drive, prj = net
+    generators = set()
     for key, pop in (("driveE", E), ("driveI", I)):
         src, tgt = edges(prj[key])
-        assert len(src) == pop.size and len(set(src)) == pop.size
+        assert len(prj[key]) == len(src) == pop.size
         np.testing.assert_array_equal(np.sort(pop.id_to_index(tgt)), np.arange(pop.size))
-        models = set(nest.NodeCollection(sorted(set(src.tolist()))).get("model"))
-        assert models == {"poisson_generator"}          # no parrot: trains are independent
-        np.testing.assert_allclose(nest.NodeCollection([int(src[0])]).get("rate"), d.rate_ext)
+        generators |= set(src.tolist())
+    assert len(generators) == 1
+    generator = nest.NodeCollection(sorted(generators))
+    assert generator.get("model") == "poisson_generator"     # no parrot: trains are independent
+    np.testing.assert_allclose(generator.get("rate"), d.rate_ext)
+    assert nest.GetConnections(source=generator).get("synapse_model")[0] == \
+        prj["driveE"].nest_synapse_model == prj["driveI"].nest_synapse_model
+
+
+def test_poisson_sources_refuse_shared_trains(net):
+    sim = net[0]
+    with pytest.raises(NotImplementedError, match="OneToOneConnector"):
+        sim.Projection(net[5]["E"], net[2], sim.AllToAllConnector(), sim.StaticSynapse(weight=0.01))
 
 
 def test_plastic_only_E_to_E_with_hpc_synapses(net):
