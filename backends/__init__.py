@@ -15,6 +15,7 @@ class BackendUnavailable(RuntimeError):
 #: name -> (module, pip extra that installs it, what it needs besides pip)
 BACKENDS = {
     "nest": ("pynn_hpc.backends.nest", "nest", "the nest-simulator wheel"),
+    "neuron": ("pynn_hpc.backends.neuron", "neuron", "the NEURON wheel; needs a C compiler for NMODL"),
 }
 
 

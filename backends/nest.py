@@ -214,6 +214,10 @@ class Projection(pyNN.nest.Projection):
         the same device share the model of the first one and are told apart by target.
         """
         self._connect_sources = population.node_collection[0:1]
+        if population.size > 1:
+            # the others are never connected; unfrozen, each would still emit (to no one) at
+            # every step: 1.5 s per 250 ms for the seed's 11,250 x 2 threads
+            population.node_collection[1:].frozen = True
         siblings = population.__dict__.setdefault("_pynn_hpc_projections", [])
         if siblings:
             self.nest_synapse_model = siblings[0].nest_synapse_model
@@ -332,7 +336,9 @@ class _NativeConnector:
             raise NotImplementedError(
                 "pynn_hpc's SpikeSourcePoisson on NEST gives every target its own train: "
                 "connect it with OneToOneConnector (pyNN.nest.SpikeSourcePoisson shares trains)")
+        rule = self._rule(projection)
         syn = {"synapse_model": projection.nest_synapse_model}
+        defaults = nest.GetDefaults(projection.nest_synapse_model)
         native = projection.synapse_type.native_parameters
         for name in ("weight", "delay"):
             value = native[name]
@@ -341,8 +347,10 @@ class _NativeConnector:
                     f"{type(self).__name__} on NEST takes one {name} per projection; "
                     "set individual values afterwards with Projection.set()")
             value.shape = (1,)
-            syn[name] = float(value.evaluate(simplify=True))
-        projection._connect(self._rule(projection), syn)
+            value = float(value.evaluate(simplify=True))
+            if value != defaults[name]:    # NEST connects faster when it can use the defaults
+                syn[name] = value
+        projection._connect(rule, syn)
 
 
 class FixedNumberPreConnector(_NativeConnector, nest_connectors.FixedNumberPreConnector):
