@@ -8,7 +8,10 @@ the presimulation:
 * ``cv_isi``: mean over neurons with at least 3 spikes in the window of the
   coefficient of variation of their interspike intervals (NaN if none);
 * ``fano_factor``: variance / mean of the population spike count in 1 ms bins
-  (1 for independent Poisson neurons, large when the population fires in synchrony).
+  (1 for independent Poisson neurons, large when the population fires in synchrony);
+* ``synchrony``: (fano_factor - 1) / (n - 1), which for n neurons of equal rate is the
+  mean pairwise correlation coefficient of their 1 ms spike counts, so that it does not
+  grow with the number of recorded neurons as the Fano factor does.
 """
 import numpy as np
 import quantities as pq
@@ -30,12 +33,14 @@ def spike_statistics(spiketrains, t_start, t_stop, bin_ms=1.0):
     edges = np.arange(t_start, t_stop + 0.5 * bin_ms, bin_ms)
     pop_counts = np.histogram(times, bins=edges)[0] if len(edges) > 1 else np.array([0])
     mean = pop_counts.mean()
+    fano = float(pop_counts.var() / mean) if mean > 0 else float("nan")
     return {
         "n_recorded": int(n),
         "n_spikes": int(counts.sum()),
         "rate_hz": float(counts.sum() / (n * duration_s)) if n and duration_s > 0 else float("nan"),
         "cv_isi": float(np.mean(cvs)) if cvs else float("nan"),
-        "fano_factor": float(pop_counts.var() / mean) if mean > 0 else float("nan"),
+        "fano_factor": fano,
+        "synchrony": (fano - 1.0) / (n - 1) if n > 1 else float("nan"),
     }
 
 

@@ -31,7 +31,7 @@ def install_hint(name):
 def load(name):
     """Import and return the backend module called ``name``."""
     if name not in BACKENDS:
-        raise KeyError(f"unknown backend '{name}': choose one of {', '.join(BACKENDS)}")
+        raise BackendUnavailable(f"unknown backend '{name}': choose one of {', '.join(BACKENDS)}")
     module, _, _ = BACKENDS[name]
     try:
         return importlib.import_module(module)

@@ -1,15 +1,18 @@
-"""``pynn-hpc``: run the seed's network on a simulator, list the backends.
+"""``pynn-hpc``: run the seed's network on a simulator, estimate its cost, list the backends.
 
     pynn-hpc run --backend nest --scale 1 --threads 2 --simtime 250 --presim 50 --seed 1 --output out
+    pynn-hpc run --preset desktop --backend nest
+    pynn-hpc estimate --preset hpc --backend nest
     pynn-hpc info
 
 Bad input ends with one line on stderr and exit code 2, before anything is built or written.
 """
 import argparse
 import importlib.metadata
+import json
 import sys
 
-from . import backends, parameters as P
+from . import backends, parameters as P, presets
 from .derived import ParameterError
 
 
@@ -23,24 +26,32 @@ def _fail(message):
     return 2
 
 
+def _network_options(p):
+    p.add_argument("--backend", default="nest", help="simulator backend (default: nest)")
+    p.add_argument("--preset", help=f"one of {', '.join(presets.PRESETS)}; options below override it")
+    p.add_argument("--scale", type=float, help="network size: 11,250 x scale neurons (default 1)")
+    p.add_argument("--indegree-scale", type=float, dest="indegree_scale",
+                   help="k in (0, 1]: indegree x k, weights / sqrt(k), DC compensation (default 1)")
+    p.add_argument("--dc-rate", type=float, dest="dc_rate",
+                   help=f"recurrent rate (Hz) the DC compensation stands in for "
+                        f"(default {P.SCALING['dc_rate']:g}; 0 = no DC)")
+    p.add_argument("--threads", type=int, help="threads per MPI process (default 1)")
+    p.add_argument("--simtime", type=float, help="measured simulation time in ms (default 250)")
+    p.add_argument("--presim", type=float,
+                   help="presimulation in ms, excluded from timing and rates (default 50)")
+
+
 def build_parser():
     parser = _Parser(prog="pynn-hpc", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="build and simulate the network, write results.json")
-    run.add_argument("--backend", default="nest", help="simulator backend (default: nest)")
-    run.add_argument("--scale", type=float, default=P.RUN["scale"],
-                     help="network size: 11,250 x scale neurons (default: %(default)s)")
-    run.add_argument("--threads", type=int, default=P.RUN["threads"],
-                     help="threads per MPI process (default: %(default)s)")
-    run.add_argument("--simtime", type=float, default=P.RUN["simtime"],
-                     help="measured simulation time in ms (default: %(default)s)")
-    run.add_argument("--presim", type=float, default=P.RUN["presim"],
-                     help="presimulation in ms, excluded from timing and rates (default: %(default)s)")
-    run.add_argument("--seed", type=int, default=P.RUN["seed"],
-                     help="seed of every random draw (default: %(default)s)")
+    _network_options(run)
+    run.add_argument("--seed", type=int, help="seed of every random draw (default 1)")
     run.add_argument("--output", default="results", help="directory for results.json and "
                      "spikes.pkl (default: %(default)s)")
+    run.add_argument("--force", action="store_true",
+                     help="run even if the memory estimate says it will not fit")
     stdp = run.add_argument_group("power-law STDP (E->E), defaults from the seed")
     stdp.add_argument("--lambda", dest="lambda_", type=float, default=P.STDP["lambda"])
     stdp.add_argument("--alpha", type=float, default=P.STDP["alpha"])
@@ -48,53 +59,107 @@ def build_parser():
     stdp.add_argument("--tau-plus", type=float, default=P.STDP["tau_plus"], help="ms")
     stdp.add_argument("--tau-minus", type=float, default=P.STDP["tau_minus"], help="ms")
     stdp.add_argument("--w0", type=float, default=P.STDP["w0"],
-                      help="reference weight of the power law in nA (default: 0.001 = 1 pA)")
+                      help="reference weight of the power law in nA at k = 1 "
+                           "(default: 0.001 = 1 pA; scaled by 1/sqrt(k))")
+
+    est = sub.add_parser("estimate", help="predict connections and peak memory, build nothing")
+    _network_options(est)
+    est.add_argument("--processes", type=int, default=1, help="MPI processes (default 1)")
 
     sub.add_parser("info", help="list the backends, installed or not, with versions")
     return parser
 
 
+def _options(args):
+    """Preset, then explicit options; checked; returns (options, Derived, stdp)."""
+    from . import protocol
+    opts = presets.resolve(args.preset, scale=args.scale, indegree_scale=args.indegree_scale,
+                           dc_rate=args.dc_rate, threads=args.threads, simtime=args.simtime,
+                           presim=args.presim, seed=getattr(args, "seed", None))
+    stdp = {"lambda": getattr(args, "lambda_", P.STDP["lambda"]),
+            "alpha": getattr(args, "alpha", P.STDP["alpha"]), "mu": getattr(args, "mu", P.STDP["mu"]),
+            "tau_plus": getattr(args, "tau_plus", P.STDP["tau_plus"]),
+            "tau_minus": getattr(args, "tau_minus", P.STDP["tau_minus"]),
+            "w0": getattr(args, "w0", P.STDP["w0"])}
+    d, stdp = protocol.configure(opts["scale"], opts["indegree_scale"], opts["dc_rate"],
+                                 opts["threads"], opts["simtime"], opts["presim"], stdp)
+    if args.backend not in backends.BACKENDS:
+        raise ParameterError(f"unknown backend '{args.backend}': choose one of "
+                             f"{', '.join(backends.BACKENDS)}")
+    return opts, d, stdp
+
+
 def _summary(r):
     t = r["timings"]
     w = r["weights_EE"]
-    return "\n".join([
+    lines = [
         f"{r['simulator']} {r['simulator_version']} (PyNN {r['pynn_version']}): "
-        f"{r['n_neurons']:,} neurons, {r['n_connections']:,} connections, "
+        f"{r['n_neurons']:,} neurons, {r['n_connections']:,} connections "
+        f"(indegree x {r['indegree_scale']:g}), "
         f"{r['threads']} thread(s) x {r['mpi_processes']} process(es)",
         f"create {t['time_create']:.2f} s  connect {t['time_connect']:.2f} s  "
         f"presimulate {t['time_presimulate']:.2f} s  simulate {t['time_simulate']:.2f} s  "
         f"(real-time factor {r['real_time_factor']:.1f}), peak RSS {r['peak_rss_mb']:.0f} MB",
-        f"rate {r['rate_hz']:.2f} Hz, CV(ISI) {r['cv_isi']:.2f}, Fano factor {r['fano_factor']:.2f}"
-        f"  ({r['n_recorded']} E neurons, {r['simtime_ms']:g} ms after {r['presim_ms']:g} ms)",
+        f"rate {r['rate_hz']:.2f} Hz, CV(ISI) {r['cv_isi']:.2f}, synchrony {r['synchrony']:.4f} "
+        f"(Fano factor {r['fano_factor']:.2f})  ({r['n_recorded']} E neurons, "
+        f"{r['simtime_ms']:g} ms after {r['presim_ms']:g} ms)",
         f"E->E weights (sample of {w['n']:,}): mean {w['mean'] * 1000:.3f} pA, "
         f"sd {w['sd'] * 1000:.3f} pA",
-    ])
+    ]
+    regime = r["regime"]
+    lines.append("regime: asynchronous irregular" if regime["asynchronous_irregular"]
+                 else f"WARNING: {regime['warning']}")
+    if not regime["seed_rate_below_10hz"]:
+        lines.append("note: the seed asks for a rate below 10 Hz for meaningful use")
+    return "\n".join(lines)
 
 
 def cmd_run(args):
-    from . import protocol, results as R
-    stdp = {"lambda": args.lambda_, "alpha": args.alpha, "mu": args.mu,
-            "tau_plus": args.tau_plus, "tau_minus": args.tau_minus, "w0": args.w0}
+    from . import estimate as E, protocol, results as R
     try:
-        protocol.check_run(args.scale, args.threads, args.simtime, args.presim)
-        protocol.check_stdp(stdp)
-        from .derived import derive
-        derive(args.scale, w0=args.w0)
+        opts, d, stdp = _options(args)
         sim = backends.load(args.backend)
-    except (ParameterError, KeyError, backends.BackendUnavailable) as err:
-        return _fail(str(err).strip("'\""))
+    except (ParameterError, backends.BackendUnavailable) as err:
+        return _fail(str(err))
     if sim.rank() == 0:
         try:
+            if not args.force:
+                E.check_fits(args.backend, d, sim.num_processes(), options=stdp)
             output = R.prepare_output(args.output)
         except ParameterError as err:
             return _fail(str(err))
-    results, block = protocol.run(sim, scale=args.scale, threads=args.threads,
-                                  simtime=args.simtime, presim=args.presim, seed=args.seed,
-                                  stdp=stdp)
+    results, block = protocol.run(sim, scale=opts["scale"], indegree_scale=opts["indegree_scale"],
+                                  dc_rate=opts["dc_rate"], threads=opts["threads"],
+                                  simtime=opts["simtime"], presim=opts["presim"],
+                                  seed=opts["seed"], stdp=stdp)
     if results and sim.rank() == 0:
+        results["preset"] = args.preset
+        results["estimate"] = E.estimate(args.backend, d, results["mpi_processes"])
         path = R.write(output, results, block)
         print(_summary(results))
         print(f"written: {path}")
+    return 0
+
+
+def cmd_estimate(args):
+    from . import estimate as E
+    try:
+        opts, d, _ = _options(args)
+        if args.processes < 1:
+            raise ParameterError(f"--processes must be >= 1 (got {args.processes})")
+        est = E.estimate(args.backend, d, args.processes)
+    except ParameterError as err:
+        return _fail(str(err))
+    available = E.available_mb()
+    total = est["peak_rss_mb_per_process"] * args.processes
+    print(f"{args.backend}: {d.n_neurons:,} neurons, {d.n_connections:,} connections "
+          f"({d.n_plastic:,} plastic), indegree x {d.indegree_scale:g}")
+    print(f"predicted peak memory: {est['peak_rss_mb_per_process']:,.0f} MB per process x "
+          f"{args.processes} = {total:,.0f} MB; available here: "
+          + (f"{available:,.0f} MB" if available else "unknown")
+          + ("" if available is None or total <= available else "  -> DOES NOT FIT"))
+    print(f"costs measured {est['costs']['measured']}")
+    print(json.dumps({"derived": d.as_dict(), "estimate": est}, default=float))
     return 0
 
 
@@ -113,7 +178,7 @@ def cmd_info(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    return {"run": cmd_run, "info": cmd_info}[args.command](args)
+    return {"run": cmd_run, "estimate": cmd_estimate, "info": cmd_info}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,23 @@
 * ``NE = int(9000 scale)``, ``NI = int(2250 scale)``; the indegree
   ``CE = 9000``, ``CI = 2250`` whatever the scale (the seed's
   ``int(NE / scale)``, computed here without its floating-point truncation).
+
+Indegree scaling by k (van Albada, Helias & Diesmann 2015), for networks the
+full indegree does not fit or does not suit; k = 1 is the seed's network:
+
+* ``CE_k = round(k CE)``, ``CI_k = round(k CI)``, recurrent weights
+  ``J_k = J sqrt(C / C_k)`` (= J / sqrt(k) up to the rounding of C_k): the input
+  variance  sum_x C_x J_x^2 nu  is unchanged,
+  the mean  sum_x C_x J_x nu  shrinks by sqrt(k);
+* a DC current restores the mean a neuron's recurrent synapses carry when the
+  network fires at ``dc_rate`` nu (alpha PSC of peak J has charge J e tau_s):
+
+      I_dc = [ (CE JE + CI JI) - (CE_k JE_k + CI_k JI_k) ] e tau_s nu
+
+  (negative here: the recurrent input is net inhibitory, CE JE + CI JI = -CE JE / 4);
+* the power-law rule's reference weight scales like the E->E weights,
+  ``w0_k = w0 sqrt(CE / CE_k)``, so its fixed point stays in proportion;
+* the Poisson drive (rate nu_ext CE and weight JE of the full network) is unchanged.
 """
 from dataclasses import dataclass, asdict
 
@@ -47,16 +64,20 @@ def psc_per_psp(tau_m, tau_syn, cm):
 class Derived:
     """Every number the network is built from, for one run."""
     scale: float
+    indegree_scale: float
     NE: int
     NI: int
-    CE: int
-    CI: int
-    JE: float            # nA
-    JI: float            # nA
+    CE: int              # recurrent excitatory indegree (k CE_full)
+    CI: int              # recurrent inhibitory indegree
+    JE: float            # nA, recurrent excitatory weight (JE_full / sqrt(k))
+    JI: float            # nA, recurrent inhibitory weight
+    J_drive: float       # nA, weight of the Poisson drive (JE_full)
     nu_thresh: float     # Hz per excitatory synapse
     nu_ext: float        # Hz per excitatory synapse
     rate_ext: float      # Hz of the Poisson train into each neuron
-    w0: float            # nA, reference weight of the power-law rule
+    dc_rate: float       # Hz, the recurrent rate the DC compensation assumes
+    i_dc: float          # nA, DC current into every neuron (0 at k = 1)
+    w0: float            # nA, reference weight of the power-law rule (w0_full / sqrt(k))
     n_record: int        # recorded E neurons
     delay: float         # ms
 
@@ -84,10 +105,16 @@ class ParameterError(ValueError):
     """A user-supplied value that cannot describe a network; the message says what to do."""
 
 
-def derive(scale=P.RUN["scale"], w0=P.STDP["w0"]):
-    """Compute the network's numbers at ``scale`` (NE + NI = 11,250 x scale)."""
+def derive(scale=P.RUN["scale"], w0=P.STDP["w0"], indegree_scale=P.SCALING["indegree_scale"],
+           dc_rate=P.SCALING["dc_rate"]):
+    """Compute the network's numbers at ``scale`` (NE + NI = 11,250 x scale) and indegree scale k."""
     if not scale > 0:
         raise ParameterError(f"--scale must be > 0 (got {scale})")
+    k = indegree_scale
+    if not 0 < k <= 1:
+        raise ParameterError(f"--indegree-scale must lie in (0, 1] (got {k})")
+    if not dc_rate >= 0:
+        raise ParameterError(f"--dc-rate must be >= 0 Hz (got {dc_rate})")
     NE = int(P.NETWORK["NE"] * scale)
     NI = int(P.NETWORK["NI"] * scale)
     if NI < 2:
@@ -96,12 +123,22 @@ def derive(scale=P.RUN["scale"], w0=P.STDP["w0"]):
             f"--scale {scale} gives {NI} inhibitory neuron(s); the fixed indegree without "
             f"autapses needs at least 2: use --scale >= {smallest:.4g}")
     CE, CI = P.NETWORK["NE"], P.NETWORK["NI"]
+    CE_k, CI_k = int(round(k * CE)), int(round(k * CI))
+    if CI_k < 1:
+        raise ParameterError(f"--indegree-scale {k} leaves no inhibitory synapse: use "
+                             f"--indegree-scale >= {0.5 / CI:.2g}")
     n = P.NEURON
     JE = psc_per_psp(n["tau_m"], n["tau_syn_E"], n["cm"]) * P.NETWORK["EPSP_peak"]
     JI = P.NETWORK["g"] * JE
-    nu_thresh = 1000.0 * n["v_thresh"] / (CE * n["tau_m"] / n["cm"] * JE * np.e * n["tau_syn_E"])
+    # 1/sqrt(k), with the realised ratio of the rounded indegrees so the variance stays exact
+    JE_k, JI_k = JE * np.sqrt(CE / CE_k), JI * np.sqrt(CI / CI_k)
+    charge = np.e * n["tau_syn_E"]                       # ms: integral of an alpha PSC of peak 1
+    i_dc = ((CE * JE + CI * JI) - (CE_k * JE_k + CI_k * JI_k)) * charge * dc_rate / 1000.0
+    nu_thresh = 1000.0 * n["v_thresh"] / (CE * n["tau_m"] / n["cm"] * JE * charge)
     nu_ext = P.DRIVE["eta"] * nu_thresh
-    return Derived(scale=float(scale), NE=NE, NI=NI, CE=CE, CI=CI, JE=float(JE), JI=float(JI),
+    return Derived(scale=float(scale), indegree_scale=float(k), NE=NE, NI=NI, CE=CE_k, CI=CI_k,
+                   JE=float(JE_k), JI=float(JI_k), J_drive=float(JE),
                    nu_thresh=float(nu_thresh), nu_ext=float(nu_ext),
-                   rate_ext=float(nu_ext * CE), w0=float(w0),
+                   rate_ext=float(nu_ext * CE), dc_rate=float(dc_rate),
+                   i_dc=float(i_dc) if k < 1 else 0.0, w0=float(w0 * np.sqrt(CE / CE_k)),
                    n_record=min(P.NETWORK["n_record"], NE), delay=P.NETWORK["delay"])

@@ -49,7 +49,7 @@ def create(sim, d, seed):
     rng = NumpyRNG(seed=seed)
     v_init = RandomDistribution("normal", mu=P.INITIAL_V["mean"], sigma=P.INITIAL_V["sigma"],
                                 rng=rng)
-    cell = sim.IF_curr_alpha(**P.NEURON)
+    cell = sim.IF_curr_alpha(**dict(P.NEURON, i_offset=P.NEURON["i_offset"] + d.i_dc))
     E = sim.Population(d.NE, cell, initial_values={"v": v_init}, label="E")
     I = sim.Population(d.NI, cell, initial_values={"v": v_init}, label="I")
     recorded = E[:d.n_record]
@@ -67,12 +67,13 @@ def connect(sim, E, I, drive, d, seed, stdp=P.STDP):
         return sim.FixedNumberPreConnector(n, allow_self_connections=False,
                                            with_replacement=True, rng=rng)
 
+    static_drive = sim.StaticSynapse(weight=d.J_drive, delay=d.delay)
     static_E = sim.StaticSynapse(weight=d.JE, delay=d.delay)
     static_I = sim.StaticSynapse(weight=d.JI, delay=d.delay)
     prj = {
-        "driveE": sim.Projection(drive["E"], E, sim.OneToOneConnector(), static_E,
+        "driveE": sim.Projection(drive["E"], E, sim.OneToOneConnector(), static_drive,
                                  receptor_type="excitatory", label="Poisson->E"),
-        "driveI": sim.Projection(drive["I"], I, sim.OneToOneConnector(), static_E,
+        "driveI": sim.Projection(drive["I"], I, sim.OneToOneConnector(), static_drive,
                                  receptor_type="excitatory", label="Poisson->I"),
         "EE": sim.Projection(E, E, indegree(d.CE), stdp_synapse(sim, d.JE, d.delay, dict(stdp, w0=d.w0)),
                              receptor_type="excitatory", label="E->E"),

@@ -57,6 +57,14 @@ STDP = {
     "w0": 0.001,             # nA: NEST's rule takes w^mu of w in pA, i.e. w0 = 1 pA
 }
 
+#: Downscaling the indegree (van Albada, Helias & Diesmann 2015; not in the seed, whose indegree
+#: is fixed): CE, CI -> k CE, k CI; J -> J / sqrt(k) keeps the input variance; a DC current
+#: restores the mean input the recurrent synapses would carry at ``dc_rate``.
+SCALING = {
+    "indegree_scale": 1.0,   # k, 0 < k <= 1
+    "dc_rate": 10.0,         # Hz, the recurrent rate the DC current stands in for
+}
+
 #: Run protocol (seed ``params``): presimulation is excluded from timing and rates.
 RUN = {
     "scale": 1.0,

@@ -14,6 +14,7 @@ import numpy as np
 from . import parameters as P
 from .derived import ParameterError, derive
 from .network import connect, create
+from .analysis.regime import assess
 from .analysis.statistics import spike_statistics, weight_summary
 
 
@@ -33,9 +34,7 @@ def check_stdp(stdp):
         raise ParameterError(f"--w0 must be > 0 nA (got {stdp['w0']})")
 
 
-def check_run(scale, threads, simtime, presim):
-    if not scale > 0:
-        raise ParameterError(f"--scale must be > 0 (got {scale})")
+def check_run(threads, simtime, presim):
     if not (isinstance(threads, int) and threads > 0):
         raise ParameterError(f"--threads must be a whole number > 0 (got {threads})")
     if not simtime > 0:
@@ -44,16 +43,24 @@ def check_run(scale, threads, simtime, presim):
         raise ParameterError(f"--presim must be >= 0 ms (got {presim})")
 
 
-def run(sim, scale=P.RUN["scale"], threads=P.RUN["threads"], simtime=P.RUN["simtime"],
+def configure(scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
+              dc_rate=P.SCALING["dc_rate"], threads=P.RUN["threads"], simtime=P.RUN["simtime"],
+              presim=P.RUN["presim"], stdp=None):
+    """Check every option and derive the network; raises ParameterError naming the option."""
+    stdp = dict(P.STDP, **(stdp or {}))
+    check_run(threads, simtime, presim)
+    check_stdp(stdp)
+    return derive(scale, w0=stdp["w0"], indegree_scale=indegree_scale, dc_rate=dc_rate), stdp
+
+
+def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
+        dc_rate=P.SCALING["dc_rate"], threads=P.RUN["threads"], simtime=P.RUN["simtime"],
         presim=P.RUN["presim"], seed=P.RUN["seed"], stdp=None, weight_sample=20000):
     """Build and run the network on backend module ``sim``; return (results, spikes Block).
 
     Every MPI rank returns the same results; only rank 0 holds the spikes.
     """
-    stdp = dict(P.STDP, **(stdp or {}))
-    check_run(scale, threads, simtime, presim)
-    check_stdp(stdp)
-    d = derive(scale, w0=stdp["w0"])
+    d, stdp = configure(scale, indegree_scale, dc_rate, threads, simtime, presim, stdp)
 
     timings = {}
     t0 = time.perf_counter()
@@ -79,6 +86,7 @@ def run(sim, scale=P.RUN["scale"], threads=P.RUN["threads"], simtime=P.RUN["simt
     block = recorded.get_data("spikes", gather=True)
     spiketrains = block.segments[0].spiketrains if sim.rank() == 0 else []
     spikes = spike_statistics(spiketrains, presim, presim + simtime) if sim.rank() == 0 else {}
+    regime = assess(spikes) if spikes else {}
     # about `weight_sample` E->E synapses: 100 sources x n_post targets x CE/NE per pair
     n_pre = min(100, d.NE)
     n_post = int(min(d.NE, max(1, round(weight_sample * d.NE / (n_pre * d.CE)))))
@@ -90,6 +98,7 @@ def run(sim, scale=P.RUN["scale"], threads=P.RUN["threads"], simtime=P.RUN["simt
         "backend": sim.__name__.rsplit(".", 1)[-1],
         **sim.versions(),
         "scale": scale,
+        "indegree_scale": d.indegree_scale,
         "n_neurons": d.n_neurons,
         "n_connections": n_connections,
         "n_connections_expected": d.n_connections,
@@ -104,6 +113,7 @@ def run(sim, scale=P.RUN["scale"], threads=P.RUN["threads"], simtime=P.RUN["simt
         "peak_rss_mb": peak_rss,
         "rss_after_connect_mb": rss_built,
         **spikes,
+        "regime": regime,
         "weights_EE": weight_summary(sample),
         "derived": d.as_dict(),
         "stdp": stdp,
