@@ -3,13 +3,14 @@
     peak RSS (MB) ~ base_mb + per_neuron_kb N / 1024 + per_connection_b n_connections / 2^20
 
 fitted by ``benchmarks/memory_costs.py`` to the peak RSS of ``pynn-hpc run`` at seven sizes
-(1,125 to 22,500 neurons, 1.3 M to 127 M connections); ``measured`` says when and with what.
+(1,125 to 22,500 neurons, 1.3 M to 127 M connections; worst error of the fit 1.2 %);
+``measured`` says when and with what.
 """
 COSTS = {
     "nest": {
         "measured": "2026-11-26, NEST 3.10.0, PyNN 0.13.0, 2 threads, 2-core/24 GB x86_64",
-        "base_mb": 250.0,
-        "per_neuron_kb": 10.0,
-        "per_connection_b": 35.0,
+        "base_mb": 195.3,
+        "per_neuron_kb": 13.68,
+        "per_connection_b": 34.33,
     },
 }
