@@ -66,6 +66,19 @@ def build_parser():
     _network_options(est)
     est.add_argument("--processes", type=int, default=1, help="MPI processes (default 1)")
 
+    rep = sub.add_parser("replay", help="one plastic synapse driven by given spike trains, "
+                         "on each backend beside the reference rule")
+    rep.add_argument("--backends", nargs="+", default=["nest"], help="default: nest")
+    rep.add_argument("--pre", help="file of presynaptic spike times (ms)")
+    rep.add_argument("--post", help="file of postsynaptic spike times (ms)")
+    rep.add_argument("--rate", type=float, default=20.0,
+                     help="without files: Poisson rate of both trains in Hz (default 20)")
+    rep.add_argument("--duration", type=float, default=1000.0,
+                     help="without files: length of the trains in ms (default 1000)")
+    rep.add_argument("--seed", type=int, default=1, help="without files: seed of the trains")
+    rep.add_argument("--delay", type=float, default=P.NETWORK["delay"], help="ms (default 1.5)")
+    rep.add_argument("--output", help="directory for replay.json")
+
     sub.add_parser("info", help="list the backends, installed or not, with versions")
     return parser
 
@@ -163,6 +176,42 @@ def cmd_estimate(args):
     return 0
 
 
+def cmd_replay(args):
+    from . import replay as RP, results as R
+    try:
+        if (args.pre is None) != (args.post is None):
+            raise ValueError("give both --pre and --post, or neither (Poisson trains)")
+        if args.pre is not None:
+            pre, post = RP.read_times(args.pre), RP.read_times(args.post)
+        else:
+            if not (args.rate > 0 and args.duration > 0):
+                raise ValueError("--rate and --duration must be > 0")
+            pre, post = RP.poisson_trains(args.rate, args.duration, args.seed)
+        pre = RP.check_times(pre, "--pre")
+        post = RP.check_times(post, "--post")
+        if not args.delay > 0:
+            raise ValueError(f"--delay must be > 0 ms (got {args.delay})")
+        for name in args.backends:
+            backends.load(name)
+        output = R.prepare_output(args.output) if args.output else None
+    except (ValueError, backends.BackendUnavailable) as err:
+        return _fail(str(err))
+    r = RP.compare(args.backends, pre, post, delay=args.delay)
+    names = list(r["weights"])
+    print(f"{len(r['pre'])} pre and {len(r['post'])} post spikes, delay {args.delay:g} ms; "
+          "weight (pA) after each presynaptic spike:")
+    print("  t_pre (ms)  reference  " + "  ".join(f"{n:>10s}" for n in names))
+    for i, t in enumerate(r["pre"]):
+        print(f"  {t:10.1f}  {r['reference'][i] * 1000:9.5f}  "
+              + "  ".join(f"{r['weights'][n][i] * 1000:10.5f}" for n in names))
+    for pair, diff in r["max_rel_diff"].items():
+        print(f"largest relative difference, {pair}: {diff:.2e}")
+    if output is not None:
+        R.write_json(output / "replay.json", r)
+        print(f"written: {output / 'replay.json'}")
+    return 0
+
+
 def cmd_info(args):
     print(f"pynn_hpc {importlib.metadata.version('pynn_hpc')}")
     for name in backends.names():
@@ -178,7 +227,8 @@ def cmd_info(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    return {"run": cmd_run, "estimate": cmd_estimate, "info": cmd_info}[args.command](args)
+    commands = {"run": cmd_run, "estimate": cmd_estimate, "replay": cmd_replay, "info": cmd_info}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
     from pynn_hpc import backends, replay
     r = replay.replay(backends.load("nest"), pre=[10, 20, 30], post=[12, 25], delay=1.5)
     r["weights"], r["reference"]
+    replay.compare(["nest", "neuron"], pre, post)     # every backend, the reference, differences
+
+    pynn-hpc replay --pre pre.txt --post post.txt --backends nest neuron --output out
+    pynn-hpc replay --rate 20 --duration 2000 --seed 3
 
 Each backend translates "one synapse of this PyNN type between two cells that
 fire at exactly these times" into its simulator (``sim.replay``) and reports
@@ -18,15 +22,45 @@ from .reference import power_law_weights
 
 
 def check_times(times, name, timestep=P.RUN["dt"]):
-    """Spike times must be increasing and later than one time step (ms)."""
-    t = np.asarray(times, dtype=float)
+    """Spike times (ms) on the time grid: increasing, from two time steps on.
+
+    (A spike source needs one step to emit a spike, so the earliest is at 2 dt.)
+    """
+    try:
+        t = np.asarray(times, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} spike times must be a list of numbers") from None
     if t.ndim != 1 or not np.all(np.isfinite(t)):
         raise ValueError(f"{name} spike times must be a list of numbers")
-    if t.size and t[0] <= timestep:
-        raise ValueError(f"{name} spike times must be > {timestep} ms (got {t[0]})")
-    if np.any(np.diff(t) <= 0):
-        raise ValueError(f"{name} spike times must be strictly increasing")
-    return np.round(t / timestep) * timestep
+    if t.size and t.min() < 0:
+        raise ValueError(f"{name} spike times must be non-negative (got {t.min():g})")
+    grid = np.round(t / timestep) * timestep
+    if np.any(np.diff(grid) <= 0):
+        raise ValueError(f"{name} spike times must be strictly increasing, "
+                         f"at least one time step ({timestep} ms) apart")
+    if grid.size and grid[0] < 2 * timestep - 1e-9:
+        raise ValueError(f"{name} spike times must be >= {2 * timestep:g} ms (got {t[0]:g})")
+    return grid
+
+
+def read_times(path):
+    """Spike times from a text file: numbers separated by white space or commas, or a JSON list."""
+    try:
+        text = open(path).read()
+    except OSError as err:
+        raise ValueError(f"cannot read spike times from {path}: {err.strerror}") from None
+    try:
+        return [float(x) for x in text.replace(",", " ").replace("[", " ").replace("]", " ").split()]
+    except ValueError:
+        raise ValueError(f"{path} is not a list of spike times (numbers in ms)") from None
+
+
+def poisson_trains(rate, duration, seed, timestep=P.RUN["dt"]):
+    """Independent pre and post Poisson trains (Hz, ms) on the time grid, from 2 time steps on."""
+    rng = np.random.default_rng(seed)
+    steps = np.arange(2, int(round(duration / timestep)))
+    p = rate * timestep / 1000.0
+    return [steps[rng.random(steps.size) < p] * timestep for _ in range(2)]
 
 
 def replay(sim, pre, post, delay=P.NETWORK["delay"], weight=None, stdp=P.STDP,
@@ -41,3 +75,37 @@ def replay(sim, pre, post, delay=P.NETWORK["delay"], weight=None, stdp=P.STDP,
                             **spike_pair_parameters(stdp))
     return {"times": times, "weights": weights, "reference": ref,
             "pre": pre_seen, "post": post_seen}
+
+
+def compare(backend_names, pre, post, delay=P.NETWORK["delay"], weight=None, stdp=P.STDP,
+            timestep=P.RUN["dt"]):
+    """Replay on each backend; weights per backend, the reference, and the largest differences.
+
+    ``max_rel_diff`` holds, for each backend and each pair of backends, the largest relative
+    difference of the weights after the same presynaptic spike.
+    """
+    from . import backends
+    pre = check_times(pre, "presynaptic", timestep)
+    post = check_times(post, "postsynaptic", timestep)
+    runs = {name: replay(backends.load(name), pre, post, delay, weight, stdp, timestep)
+            for name in backend_names}
+    reference = next(iter(runs.values()))["reference"] if runs else None
+    if reference is None:
+        weight = derive(1).JE if weight is None else weight
+        reference = power_law_weights(pre, post, weight, delay, mu=stdp["mu"], w0=stdp["w0"],
+                                      **spike_pair_parameters(stdp))
+
+    def rel(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape:
+            return float("inf")
+        return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300))) if a.size else 0.0
+
+    diffs = {f"{n} vs reference": rel(r["weights"], reference) for n, r in runs.items()}
+    names = list(runs)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            diffs[f"{a} vs {b}"] = rel(runs[a]["weights"], runs[b]["weights"])
+    return {"pre": pre, "post": post, "delay": delay, "reference": reference,
+            "weights": {n: r["weights"] for n, r in runs.items()},
+            "times": {n: r["times"] for n, r in runs.items()}, "max_rel_diff": diffs}

@@ -43,9 +43,19 @@ def write(output, results, block=None):
         import pickle
         _atomic_write(output / "spikes.pkl", lambda f: pickle.dump(block, f))
         results = dict(results, spikes_file="spikes.pkl")
-    text = json.dumps(results, indent=2, sort_keys=False, default=float) + "\n"
-    _atomic_write(output / "results.json", lambda f: f.write(text.encode()))
-    return output / "results.json"
+    return write_json(output / "results.json", results)
+
+
+def _plain(value):
+    """numpy arrays and scalars as JSON lists and numbers."""
+    return value.tolist() if hasattr(value, "tolist") else float(value)
+
+
+def write_json(path, data):
+    """Write ``data`` as JSON to ``path`` atomically."""
+    text = json.dumps(data, indent=2, default=_plain) + "\n"
+    _atomic_write(path, lambda f: f.write(text.encode()))
+    return path
 
 
 def read(output):

@@ -25,7 +25,6 @@ Each simulator backend subclasses this class to add ``translations`` and
 """
 import numpy as np
 from pyNN.standardmodels import STDPWeightDependence
-from pyNN.parameters import ParameterSpace
 
 
 def _values(value):
@@ -68,4 +67,4 @@ def check_spike_pair_rule(timing_dependence):
             raise ValueError(f"SpikePairRule: {name} must be >= 0 (got {base})")
 
 
-__all__ = ["PowerLawWeightDependence", "check_spike_pair_rule", "ParameterSpace"]
+__all__ = ["PowerLawWeightDependence", "check_spike_pair_rule"]

@@ -103,3 +103,27 @@ def test_backend_not_installed_says_which_extra(tmp_path):
     line = p.stderr.strip()
     assert len(line.splitlines()) == 1 and "pynn_hpc[nest]" in line and "Traceback" not in line
     assert not (tmp_path / "out").exists()
+
+
+def test_replay_from_files_and_generated(tmp_path):
+    (tmp_path / "pre.txt").write_text("2 6 7 8 10 12.1 13 14.5 16 20 23")
+    (tmp_path / "post.txt").write_text("3, 4, 5.9, 8, 9, 11.6, 12, 14, 15.5, 19")
+    p = pynn_hpc("replay", "--pre", str(tmp_path / "pre.txt"), "--post", str(tmp_path / "post.txt"),
+                 "--output", str(tmp_path / "out"))
+    assert p.returncode == 0, p.stderr
+    r = json.loads((tmp_path / "out" / "replay.json").read_text())
+    assert len(r["weights"]["nest"]) == len(r["reference"]) == 11
+    assert r["max_rel_diff"]["nest vs reference"] < 1e-7
+    p = pynn_hpc("replay", "--rate", "40", "--duration", "500", "--seed", "2")
+    assert p.returncode == 0 and "nest vs reference" in p.stdout
+
+
+@pytest.mark.parametrize("content, says", [("5 3 8", "increasing"), ("-1 2 3", "non-negative"),
+                                           ("1 2 abc", "not a list"), ("0.05 1", ">= 0.2")])
+def test_replay_bad_files(tmp_path, content, says):
+    (tmp_path / "pre.txt").write_text(content)
+    (tmp_path / "post.txt").write_text("10 20")
+    p = pynn_hpc("replay", "--pre", str(tmp_path / "pre.txt"), "--post", str(tmp_path / "post.txt"),
+                 "--output", str(tmp_path / "out"))
+    assert p.returncode == 2 and says in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
