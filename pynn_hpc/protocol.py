@@ -93,6 +93,14 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
     sample = projections["EE"].sample("weight", n_pre=n_pre, n_post=n_post,
                                       rng=np.random.default_rng(seed))["weight"]
 
+    ranks = {}
+    if sim.num_processes() > 1:
+        # each process holds the synapses onto its own neurons: the sample is their union
+        from pyNN.recording import gather_array, gather_dict
+        sample = gather_array(np.asarray(sample, dtype=float))
+        ranks = gather_dict({sim.rank(): {"timings": dict(timings), "peak_rss_mb": peak_rss}},
+                            all=True)
+        peak_rss = max(r["peak_rss_mb"] for r in ranks.values())
     n_connections = int(sum(prj.size(gather=True) for prj in projections.values()))
     results = {
         "backend": sim.__name__.rsplit(".", 1)[-1],
@@ -110,7 +118,8 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         "dt_ms": P.RUN["dt"],
         "timings": timings,
         "real_time_factor": timings["time_simulate"] / (simtime / 1000.0),
-        "peak_rss_mb": peak_rss,
+        "peak_rss_mb": peak_rss,      # the largest over MPI processes
+        "ranks": {str(k): v for k, v in sorted(ranks.items())},
         "rss_after_connect_mb": rss_built,
         **spikes,
         "regime": regime,
