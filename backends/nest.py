@@ -46,6 +46,7 @@ from pyNN.nest import connectors as nest_connectors
 from pyNN.standardmodels import build_translations
 
 from pynn_hpc import standardmodels as std
+from pynn_hpc.backends.projections import ProjectionArrays
 
 
 
@@ -125,13 +126,9 @@ class StaticSynapse(nest_synapses.StaticSynapse):
         return _copy_model("static_synapse_hpc", params)
 
 
-class SpikePairRule(nest_synapses.SpikePairRule):
+class SpikePairRule(std.CheckedSpikePairRule, nest_synapses.SpikePairRule):
     __doc__ = nest_synapses.SpikePairRule.__doc__
     possible_models = {"stdp_synapse", "stdp_pl_synapse_hom"}
-
-    def __init__(self, tau_plus=20.0, tau_minus=20.0, A_plus=0.01, A_minus=0.01):
-        super().__init__(tau_plus=tau_plus, tau_minus=tau_minus, A_plus=A_plus, A_minus=A_minus)
-        std.check_spike_pair_rule(self)
 
 
 class PowerLawWeightDependence(std.PowerLawWeightDependence):
@@ -178,7 +175,7 @@ class STDPMechanism(nest_synapses.STDPMechanism):
 
 # -- projections -----------------------------------------------------------------------
 
-class Projection(pyNN.nest.Projection):
+class Projection(ProjectionArrays, pyNN.nest.Projection):
     """A PyNN Projection held in its own copy of a NEST ``_hpc`` synapse model.
 
     ``get``/``set`` work as in PyNN; ``sample`` reads the attributes of all
@@ -262,24 +259,9 @@ class Projection(pyNN.nest.Projection):
                 columns.append(self._scaled(n, next(it)))
         return list(zip(*[c.tolist() for c in columns]))
 
-    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
-        op = pyNN.nest.Projection.MULTI_SYNAPSE_OPERATIONS[multiple_synapses]
-        names = [n[:-1] if n.endswith("s") else n for n in names]
+    def _connection_arrays(self, names):
         src, tgt, *values = self._native_arrays(self.nest_connections, names)
-        arrays = []
-        for name, vals in zip(names, values):
-            arr = np.full((self.pre.size, self.post.size), np.nan)
-            for i, j, v in zip(src, tgt, self._scaled(name, vals)):
-                arr[i, j] = v if np.isnan(arr[i, j]) else op(arr[i, j], v)
-            arrays.append(arr)
-        return arrays
-
-    def _value_list_to_array(self, attributes):
-        """PyNN builds the dense weight matrix here on every set(); only lists need it."""
-        if any(isinstance(v, list) or (isinstance(v, np.ndarray) and v.ndim == 1)
-               for v in attributes.values()):
-            return super()._value_list_to_array(attributes)
-        return attributes
+        return src, tgt, [self._scaled(n, v) for n, v in zip(names, values)]
 
     def _set_attributes(self, parameter_space):
         homogeneous = {name for name, value in parameter_space.items() if value.is_homogeneous}

@@ -127,6 +127,14 @@ def _summary(r):
     return "\n".join(lines)
 
 
+def _rank_zero_verdict(sim, error):
+    """Under MPI, every process takes rank 0's verdict (only rank 0 checks memory and output)."""
+    if sim.num_processes() > 1:
+        from mpi4py import MPI
+        error = MPI.COMM_WORLD.bcast(error, root=0)
+    return error
+
+
 def cmd_run(args):
     from . import estimate as E, protocol, results as R
     try:
@@ -134,13 +142,20 @@ def cmd_run(args):
         sim = backends.load(args.backend)
     except (ParameterError, backends.BackendUnavailable) as err:
         return _fail(str(err))
-    if sim.rank() == 0:
+    error = None
+    if sim.num_processes() > d.n_neurons:
+        error = (f"{sim.num_processes()} MPI processes for {d.n_neurons} neurons: "
+                 f"use at most {d.n_neurons} (mpirun -np) or a larger --scale")
+    elif sim.rank() == 0:
         try:
             if not args.force:
                 E.check_fits(args.backend, d, sim.num_processes(), options=stdp)
             output = R.prepare_output(args.output)
         except ParameterError as err:
-            return _fail(str(err))
+            error = str(err)
+    error = _rank_zero_verdict(sim, error)
+    if error:
+        return _fail(error) if sim.rank() == 0 else 2
     results, block = protocol.run(sim, scale=opts["scale"], indegree_scale=opts["indegree_scale"],
                                   dc_rate=opts["dc_rate"], threads=opts["threads"],
                                   simtime=opts["simtime"], presim=opts["presim"],

@@ -67,4 +67,12 @@ def check_spike_pair_rule(timing_dependence):
             raise ValueError(f"SpikePairRule: {name} must be >= 0 (got {base})")
 
 
-__all__ = ["PowerLawWeightDependence", "check_spike_pair_rule"]
+class CheckedSpikePairRule:
+    """Mixed into a backend's SpikePairRule: negative amplitudes or time constants are refused."""
+
+    def __init__(self, tau_plus=20.0, tau_minus=20.0, A_plus=0.01, A_minus=0.01):
+        super().__init__(tau_plus=tau_plus, tau_minus=tau_minus, A_plus=A_plus, A_minus=A_minus)
+        check_spike_pair_rule(self)
+
+
+__all__ = ["PowerLawWeightDependence", "CheckedSpikePairRule", "check_spike_pair_rule"]

@@ -1,0 +1,49 @@
+"""NEURON backend: PyNN's ``pyNN.neuron`` plus what this model needs, translated for NEURON.
+
+What is translated here, and why (measured, see NOTES.md and the modules):
+
+* NMODL mechanisms (``nmodl/``), compiled once per installation with PyNN's
+  own into a cache directory (:mod:`.mechanisms`):
+  ``AlphaISynExact``, an alpha-current synapse integrated exactly with two
+  state variables, for ``IF_curr_alpha`` (PyNN's ``AlphaISyn`` queues at most
+  1000 events and drops the rest), optionally drawing a Poisson drive itself;
+  ``PowerLawSTDPSyn``, the same current with NEST's ``stdp_pl_synapse_hom``
+  rule, the connections' state in their NetCons (:mod:`.synapses`).
+* Fixed step with Crank-Nicolson, for which the synapses give the exact
+  step response (:mod:`.runcontrol`, ``nmodl/alpha_exact.inc``).
+* Projections keep NetCons in hoc Lists, no Python object per connection;
+  connectors draw all indices with numpy and connect per neuron in hoc
+  (:mod:`.projection`, :mod:`.connector`, :mod:`.netcons`).
+* ``SpikeSourcePoisson`` feeds exactly one target each: the train is drawn in
+  the target's synapse per step from a Random123 stream (:mod:`.celltypes`).
+* MPI: with mpi4py under ``mpirun``, NEURON's MPI is initialised before PyNN
+  creates its ParallelContext; cells are distributed round-robin by PyNN and
+  every random draw is independent of the number of ranks.
+"""
+import contextlib
+import io
+import os
+import warnings
+
+os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")   # no "no DISPLAY" banner
+
+from . import mpi  # noqa: E402  (before NEURON creates a ParallelContext)
+from . import mechanisms  # noqa: E402
+
+mechanisms.load()
+
+with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+    # "Mechanisms already loaded ..." (stdout), "mpi4py not available" (one process)
+    warnings.simplefilter("ignore")
+    import pyNN  # noqa: E402,F401
+    import pyNN.neuron  # noqa: E402
+    from pyNN.neuron import *  # noqa: E402,F401,F403  (the PyNN API on NEURON)
+
+from .celltypes import IF_curr_alpha, SpikeSourcePoisson  # noqa: E402,F401
+from .synapses import (StaticSynapse, SpikePairRule, PowerLawWeightDependence,  # noqa: E402,F401
+                       STDPMechanism)
+from .projection import Projection  # noqa: E402,F401
+from .connector import (FixedNumberPreConnector, OneToOneConnector,  # noqa: E402,F401
+                         AllToAllConnector)
+from .runcontrol import setup, versions, SIMULATOR  # noqa: E402,F401
+from .replay import replay  # noqa: E402,F401

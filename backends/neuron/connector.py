@@ -1,0 +1,130 @@
+"""Connectors drawn with numpy in bulk, built per postsynaptic neuron in hoc.
+
+``FixedNumberPreConnector(n, with_replacement=True)`` (the seed's fixed
+indegree with multapses): for every postsynaptic neuron j, n presynaptic
+indices uniform over the population, without j itself when autapses are
+forbidden (draw u in [0, N-1), then u + 1 where u >= j: exactly uniform over
+the other N - 1).  All indices come from the connector's ``rng``
+(``NumpyRNG``) in blocks of postsynaptic neurons, in the same order on every
+MPI rank, so each rank keeps its own neurons' draws and the network does not
+depend on the number of ranks.  Only one weight and one delay per
+projection (as on NEST): set individual values afterwards with
+``Projection.set``.
+
+The NetCons are made sorted by presynaptic neuron, so that those NEURON
+walks through at each spike lie together in memory: measured at 1,125
+neurons / 1.27 M connections, simulation 2x faster than made per target.
+"""
+import numpy as np
+
+from pyNN.neuron import connectors as pynn_connectors
+from pyNN.random import NumpyRNG
+
+from . import runcontrol
+from .projection import homogeneous_value
+
+#: random numbers drawn at a time (memory bound for large indegrees)
+BLOCK = 1 << 22
+
+
+def _self_positions(pre, post):
+    """For each postsynaptic neuron, its index in ``pre`` (-1 if it is not there)."""
+    pre_ids = np.asarray(pre.all_cells, dtype=np.int64)
+    post_ids = np.asarray(post.all_cells, dtype=np.int64)
+    order = np.argsort(pre_ids)
+    at = np.searchsorted(pre_ids[order], post_ids)
+    at = np.minimum(at, len(pre_ids) - 1)
+    found = pre_ids[order][at] == post_ids
+    return np.where(found, order[at], -1)
+
+
+def _numpy_state(rng):
+    if rng is None:
+        rng = NumpyRNG()
+    state = getattr(rng, "rng", None)
+    if not isinstance(state, np.random.RandomState):
+        raise NotImplementedError("connectors on NEURON draw with a NumpyRNG (pyNN.random)")
+    return state
+
+
+class _BulkConnector:
+    def connect(self, projection):
+        if projection.is_drive and not isinstance(self, OneToOneConnector):
+            raise NotImplementedError(
+                "pynn_hpc's SpikeSourcePoisson on NEURON gives every target its own train: "
+                "connect it with OneToOneConnector")
+        native = projection.synapse_type.native_parameters
+        name = type(self).__name__
+        weight = homogeneous_value(native, "weight", name)
+        delay = homogeneous_value(native, "delay", name)
+        self._connect(projection, weight, delay)
+
+
+class FixedNumberPreConnector(_BulkConnector, pynn_connectors.FixedNumberPreConnector):
+    __doc__ = pynn_connectors.FixedNumberPreConnector.__doc__
+
+    def _connect(self, projection, weight, delay):
+        if not isinstance(self.n, (int, np.integer)) or self.n < 0:
+            raise NotImplementedError("FixedNumberPreConnector on NEURON needs an integer n >= 0")
+        n, n_pre = int(self.n), projection.pre.size
+        state = _numpy_state(self.rng)
+        local = projection.post._mask_local
+        own = _self_positions(projection.pre, projection.post) if not \
+            self.allow_self_connections else np.full(projection.post.size, -1)
+        if not self.with_replacement:
+            return self._without_replacement(projection, n, own, state, weight, delay)
+        if n > 0 and n_pre - np.any(own >= 0) < 1:
+            raise ValueError("FixedNumberPreConnector: no presynaptic neuron to choose from")
+        block = max(1, BLOCK // max(n, 1))
+        pre, post = [], []
+        for start in range(0, projection.post.size, block):
+            posts = np.arange(start, min(start + block, projection.post.size))
+            u = state.random_sample((len(posts), n))
+            excluded = own[posts] >= 0
+            high = n_pre - excluded
+            idx = np.minimum((u * high[:, None]).astype(np.int64), (high - 1)[:, None])
+            idx += excluded[:, None] & (idx >= own[posts][:, None])
+            keep = local[posts]
+            pre.append(idx[keep].astype(np.int32).ravel())
+            post.append(np.repeat(posts[keep].astype(np.int32), n))
+        pre, post = np.concatenate(pre), np.concatenate(post)
+        # by source (halves NEURON's simulation time); radix sort when indices fit 16 bits
+        order = np.argsort(pre.astype(np.uint16) if n_pre <= 1 << 16 else pre, kind="stable")
+        projection.connect_pairs(pre[order], post[order], weight, delay)
+
+    def _without_replacement(self, projection, n, own, state, weight, delay):
+        """n distinct sources per neuron; all of them first when n exceeds the candidates."""
+        local = projection.post._mask_local
+        everyone = np.arange(projection.pre.size)
+        for j in range(projection.post.size):
+            candidates = everyone if own[j] < 0 else np.delete(everyone, own[j])
+            full, rest = divmod(n, len(candidates)) if len(candidates) else (0, 0)
+            chosen = np.concatenate([np.tile(candidates, full),
+                                     state.choice(candidates, size=rest, replace=False)])
+            if local[j]:
+                projection.connect_post(j, chosen.astype(np.int64), weight, delay)
+
+
+class OneToOneConnector(_BulkConnector, pynn_connectors.OneToOneConnector):
+    __doc__ = pynn_connectors.OneToOneConnector.__doc__
+
+    def _connect(self, projection, weight, delay):
+        if projection.pre.size != projection.post.size:
+            raise ValueError("OneToOneConnector needs populations of the same size")
+        local = np.flatnonzero(projection.post._mask_local)
+        if not projection.is_drive:
+            return projection.connect_pairs(local, local, weight, delay)
+        for j in local:
+            projection.connect_drive(j, j, weight, delay, runcontrol.seed())
+
+
+class AllToAllConnector(_BulkConnector, pynn_connectors.AllToAllConnector):
+    __doc__ = pynn_connectors.AllToAllConnector.__doc__
+
+    def _connect(self, projection, weight, delay):
+        own = _self_positions(projection.pre, projection.post) if not \
+            self.allow_self_connections else np.full(projection.post.size, -1)
+        everyone = np.arange(projection.pre.size)
+        for j in np.flatnonzero(projection.post._mask_local):
+            pre = everyone if own[j] < 0 else np.delete(everyone, own[j])
+            projection.connect_post(j, pre, weight, delay)

@@ -1,0 +1,104 @@
+TITLE Alpha-shaped synaptic current, integrated exactly, with an optional Poisson drive
+
+COMMENT
+Current-based alpha synapse for pynn_hpc's IF_curr_alpha on NEURON (replaces
+PyNN's alphaisyn.mod, which keeps at most 1000 queued events and drops the rest).
+
+    I_syn(t) = sum_k w_k e (t - t_k)/tau exp(-(t - t_k)/tau)
+
+held in two state variables (see alpha_exact.inc): each event only adds to D,
+so the cost and the result do not depend on the input rate.
+
+Poisson drive (optional): every step, n ~ Poisson(drive_rate h) spikes of
+weight drive_weight arrive at the end of the step (as NEST's poisson_generator
+spikes on the grid), between drive_start and drive_stop, drawn from the
+instance's own Random123 stream (set with drive_stream.set_ids(...), restarted
+at every initialisation), so a train depends on its ids only, not on the
+MPI distribution.
+
+Units: nA, ms, Hz (drive_rate).
+ENDCOMMENT
+
+NEURON {
+    POINT_PROCESS AlphaISynExact
+    RANGE tau, tau_m, i, I, D
+    RANGE drive_rate, drive_weight, drive_start, drive_stop
+    NONSPECIFIC_CURRENT i
+    RANDOM drive_stream
+}
+
+UNITS {
+    (nA) = (nanoamp)
+}
+
+PARAMETER {
+    tau = 0.5 (ms) <1e-9, 1e9>      : synaptic time constant
+    tau_m = 10 (ms) <1e-9, 1e9>     : membrane time constant of the cell (exact step response)
+    drive_rate = 0 (/s)             : Poisson drive, spikes per second
+    drive_weight = 0 (nA)
+    drive_start = 0 (ms)
+    drive_stop = 1e12 (ms)
+}
+
+ASSIGNED {
+    i (nA)
+    I (nA)
+    D (nA/ms)
+    p_I (1/ms)
+    p_D
+    decay
+    h_step (ms)
+    dt (ms)
+}
+
+INCLUDE "alpha_exact.inc"
+
+INITIAL {
+    I = 0
+    D = 0
+    propagators()
+    random_setseq(drive_stream, 0)     : every run draws the same train (set_ids alone does not)
+}
+
+BREAKPOINT {
+    SOLVE advance
+    i = -(p_I*I + p_D*D)
+}
+
+PROCEDURE advance() {
+    LOCAL n
+    propagate()
+    if (drive_rate > 0 && t > drive_start && t <= drive_stop) {
+        n = poisson_count(drive_rate*h_step*0.001)
+        D = D + n*drive_weight*exp(1)/tau
+    }
+}
+
+FUNCTION poisson_count(mean) {
+    : Poisson count with this mean: inversion of the distribution function with one
+    : uniform draw (O(mean) work), in chunks of 100 so that exp(-mean) never underflows
+    LOCAL u, p, s, k, m, rest
+    poisson_count = 0
+    rest = mean
+    while (rest > 0) {
+        m = rest
+        if (m > 100) {
+            m = 100
+        }
+        rest = rest - m
+        u = random_uniform(drive_stream)
+        k = 0
+        p = exp(-m)
+        s = p
+        while (u > s && p > 0) {
+            k = k + 1
+            p = p*m/k
+            s = s + p
+        }
+        poisson_count = poisson_count + k
+    }
+}
+
+NET_RECEIVE(w (nA)) {
+    D = D + w*exp(1)/tau
+}

@@ -1,0 +1,191 @@
+"""The network built through PyNN on NEURON: connectivity, models, parameters, get/set, and
+the plasticity of every synapse checked against the reference on the network's own spikes."""
+import math
+
+import numpy as np
+import pytest
+from neuron import h
+
+from pynn_hpc import parameters as P
+from pynn_hpc.derived import derive
+from pynn_hpc.network import connect, create, spike_pair_parameters
+from pynn_hpc.reference import power_law_weights
+
+SCALE = 0.002          # 18 E + 4 I neurons, still with the full indegree 9000 + 2250
+
+
+@pytest.fixture(scope="module")
+def net(neuron_sim):
+    sim = neuron_sim
+    d = derive(SCALE)
+    sim.setup(timestep=0.1, min_delay=d.delay, max_delay=d.delay, threads=1, rng_seed=3)
+    E, I, recorded, drive = create(sim, d, seed=3)
+    prj = connect(sim, E, I, drive, d, seed=3)
+    return sim, d, E, I, recorded, drive, prj
+
+
+def indices(prj):
+    pre, post = prj._indices()
+    return pre, post
+
+
+def test_indegrees_are_exact_with_multapses_and_no_autapses(net):
+    sim, d, E, I, recorded, drive, prj = net
+    for key, pre_pop, post_pop, k in (("EE", E, E, d.CE), ("IE", I, E, d.CI),
+                                      ("EI", E, I, d.CE), ("II", I, I, d.CI)):
+        pre, post = indices(prj[key])
+        assert len(prj[key]) == len(pre) == post_pop.size * k == prj[key]._netcons.count(), key
+        np.testing.assert_array_equal(np.bincount(post, minlength=post_pop.size), k, err_msg=key)
+        assert pre.min() >= 0 and pre.max() < pre_pop.size
+        if pre_pop is post_pop:
+            assert not np.any(pre == post), f"autapse in {key}"
+        assert np.max(np.unique(pre * post_pop.size + post, return_counts=True)[1]) > 1, key
+        # NetCon sources are the presynaptic cells
+        nc = prj[key]._netcons.o(0)
+        assert int(nc.srcgid()) == int(pre_pop.all_cells[pre[0]])
+    total = sum(len(p) for p in prj.values())
+    assert total == d.n_connections
+
+
+def test_presynaptic_draws_are_uniform(net):
+    sim, d, E, I, recorded, drive, prj = net
+    pre, post = indices(prj["EE"])
+    for j in range(E.size):
+        counts = np.bincount(pre[post == j], minlength=E.size)
+        assert counts[j] == 0
+        expected = d.CE / (E.size - 1)
+        chi2 = np.sum((np.delete(counts, j) - expected) ** 2 / expected)
+        assert chi2 < E.size - 2 + 6 * math.sqrt(2 * (E.size - 2))       # ~ chi2(E.size - 2)
+
+
+def test_one_independent_poisson_train_per_neuron(net):
+    sim, d, E, I, recorded, drive, prj = net
+    streams = set()
+    for key, pop in (("driveE", E), ("driveI", I)):
+        pre, post = indices(prj[key])
+        np.testing.assert_array_equal(np.sort(post), np.arange(pop.size))
+        np.testing.assert_array_equal(pre, post)
+        for syn, j in zip(prj[key]._drives, post):
+            assert syn.same(pop[int(j)]._cell.esyn)              # drawn inside the target's synapse
+            assert syn.drive_rate == pytest.approx(d.rate_ext)
+            assert syn.drive_weight == pytest.approx(d.J_drive)
+            assert syn.drive_start == pytest.approx(d.delay)
+            streams.add(tuple(syn.drive_stream.get_ids()))
+    assert len(streams) == d.n_neurons                             # independent trains
+
+
+def test_poisson_sources_refuse_shared_trains(net):
+    sim = net[0]
+    with pytest.raises(NotImplementedError, match="OneToOneConnector"):
+        sim.Projection(net[5]["E"], net[2], sim.AllToAllConnector(), sim.StaticSynapse(weight=0.01))
+
+
+def test_plastic_only_E_to_E_and_exact_alpha_synapses(net):
+    sim, d, E, I, recorded, drive, prj = net
+    for key, p in prj.items():
+        if key.startswith("drive"):
+            continue
+        target = p._netcons.o(0).syn()
+        assert target.hname().split("[")[0] == ("PowerLawSTDPSyn" if key == "EE" else "AlphaISynExact")
+    ee = prj["EE"]
+    assert len(ee._plastic_targets) == E.size and len(ee._post_netcons) == E.size
+    rule = spike_pair_parameters()
+    for syn in ee._plastic_targets.values():
+        for name in ("A_plus", "A_minus", "tau_plus", "tau_minus"):
+            assert getattr(syn, name) == pytest.approx(rule[name], rel=1e-12), name
+        assert syn.mu == P.STDP["mu"] and syn.w0 == pytest.approx(d.w0)
+        assert syn.tau == P.NEURON["tau_syn_E"] and syn.tau_m == P.NEURON["tau_m"]
+    for nc in ee._post_netcons:                                    # the post spikes, seen at 2 d
+        assert nc.weight[0] == -1 and nc.delay == pytest.approx(2 * d.delay)
+    assert h.secondorder == 2
+
+
+def test_weights_delays_and_neuron_parameters(net):
+    sim, d, E, I, recorded, drive, prj = net
+    expected = {"EE": d.JE, "EI": d.JE, "IE": d.JI, "II": d.JI, "driveE": d.J_drive,
+                "driveI": d.J_drive}
+    for key, p in prj.items():
+        w, delay = np.array(p.get(["weight", "delay"], format="list", with_address=False)).T
+        np.testing.assert_allclose(w, expected[key], rtol=1e-12, err_msg=key)
+        np.testing.assert_allclose(delay, 1.5, err_msg=key)
+    cell = E[0]._cell
+    assert cell.c_m == pytest.approx(0.25) and cell.tau_m == pytest.approx(10.0)
+    assert cell.t_refrac == 0.5 and cell.v_thresh == 20.0 and cell.v_reset == 0.0
+    assert cell.esyn.tau == P.NEURON["tau_syn_E"] and cell.esyn.tau_m == pytest.approx(10.0)
+    v = [c._cell.initial_values["v"] for c in list(E) + list(I)]
+    assert len(set(v)) == d.n_neurons
+    assert recorded.size == d.n_record == d.NE
+
+
+def test_projection_get_set_and_sample(net):
+    sim, d, E, I, recorded, drive, prj = net
+    ee = prj["EE"]
+    listed = ee.get("weight", format="list")
+    assert len(listed) == len(ee) and listed[0][2] == pytest.approx(d.JE)
+    ee.set(weight=0.05)
+    assert set(np.round(ee.get("weight", format="list", with_address=False), 12)) == {0.05}
+    arr = ee.get("weight", format="array", multiple_synapses="sum")
+    assert arr.shape == (d.NE, d.NE) and np.all(np.isnan(np.diag(arr)))
+    sample = ee.sample("weight", n_pre=5, n_post=3, rng=np.random.default_rng(0))["weight"]
+    assert 0 < len(sample) < len(ee) and np.allclose(sample, 0.05)
+    with pytest.raises(ValueError, match=">= 0"):
+        ee.set(weight=-0.01)
+    ee.set(weight=d.JE)
+    ee.set(tau_plus=20.0)
+    assert {s.tau_plus for s in ee._plastic_targets.values()} == {20.0}
+    ee.set(tau_plus=P.STDP["tau_plus"])
+
+
+def test_every_plastic_weight_follows_the_reference_on_the_networks_spikes(neuron_sim):
+    """Run a small network; for every E->E synapse, the reference applied to the recorded
+    spike trains of its two neurons gives NEURON's weight (presynaptic spikes that arrived
+    before the end, then the potentiation by postsynaptic spikes seen after the last one;
+    events due exactly at the end are delivered at the start of the next step)."""
+    sim = neuron_sim
+    d = derive(0.02, indegree_scale=0.1, dc_rate=0.0)
+    sim.setup(timestep=0.1, min_delay=d.delay, max_delay=d.delay, threads=1, rng_seed=1)
+    E, I, recorded, drive = create(sim, d, seed=1)
+    prj = connect(sim, E, I, drive, d, seed=1)
+    t_end = 80.0
+    sim.run(t_end)
+    trains = {int(st.annotations["source_index"]): st.magnitude
+              for st in recorded.get_data("spikes").segments[0].spiketrains}
+    rule = dict(spike_pair_parameters(), mu=P.STDP["mu"], w0=d.w0)
+    lam = rule["A_plus"] * d.w0 ** (1 - rule["mu"])
+    pre_idx, post_idx, weights = np.array(prj["EE"].get("weight", format="list")).T
+    checked = 0
+    for i, j, w in zip(pre_idx.astype(int), post_idx.astype(int), weights):
+        pre = trains[i][trains[i] + d.delay < t_end - 1e-6]
+        post = trains[j]
+        ref = power_law_weights(pre, post, d.JE, d.delay, **rule)
+        expected = ref[-1] if len(ref) else d.JE
+        if len(pre):
+            k_plus = np.sum(np.exp(-(pre[-1] - pre) / rule["tau_plus"]))
+            for seen in post + d.delay:
+                if seen > pre[-1] + 1e-6 and seen + d.delay < t_end - 1e-6:
+                    expected += lam * expected ** rule["mu"] * k_plus * math.exp(
+                        -(seen - pre[-1]) / rule["tau_plus"])
+        assert w == pytest.approx(expected, rel=1e-9)
+        checked += w != d.JE
+    assert checked > 0.9 * len(weights)                            # nearly every weight changed
+
+
+def test_other_connectors(neuron_sim):
+    """One-to-one, all-to-all without autapses, and a PyNN connector through _convergent_connect."""
+    sim = neuron_sim
+    sim.setup(timestep=0.1, min_delay=0.1, max_delay=1.5)
+    a = sim.Population(5, sim.IF_curr_alpha(**P.NEURON))
+    b = sim.Population(5, sim.IF_curr_alpha(**P.NEURON))
+    one = sim.Projection(a, b, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.01, delay=1.0))
+    pre, post = indices(one)
+    np.testing.assert_array_equal(pre, post)
+    assert len(one) == 5
+    full = sim.Projection(a, a, sim.AllToAllConnector(allow_self_connections=False),
+                          sim.StaticSynapse(weight=-0.02, delay=0.5), receptor_type="inhibitory")
+    pre, post = indices(full)
+    assert len(full) == 20 and not np.any(pre == post)
+    assert full._netcons.o(0).syn().same(a[int(post[0])]._cell.isyn)
+    prob = sim.Projection(a, b, sim.FixedProbabilityConnector(0.5, rng=sim.NumpyRNG(2)),
+                          sim.StaticSynapse(weight=0.03, delay=1.0))
+    w = prob.get("weight", format="array")
+    assert 0 < len(prob) < 25 and np.nansum(w) == pytest.approx(0.03 * len(prob))
