@@ -18,7 +18,8 @@ def run(scale, k, dc_rate, seed, args):
         cmd = [sys.executable, "-m", "pynn_hpc.cli", "run", "--scale", str(scale),
                "--indegree-scale", str(k), "--dc-rate", str(dc_rate), "--seed", str(seed),
                "--threads", str(args.threads), "--presim", str(args.presim),
-               "--simtime", str(args.simtime), "--output", tmp, "--force"]
+               "--simtime", str(args.simtime), "--output", tmp, "--force",
+               "--compensation", args.compensation]
         subprocess.run(cmd, capture_output=True, text=True, check=True)
         return json.loads((Path(tmp) / "results.json").read_text())
 
@@ -32,8 +33,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--presim", type=float, default=100.0)
     ap.add_argument("--simtime", type=float, default=500.0)
+    ap.add_argument("--compensation", choices=["dc", "weights"], default="dc")
     args = ap.parse_args()
-    print(f"scale {args.scale:g}, {args.threads} threads, {args.presim:g} + {args.simtime:g} ms, NEST\n")
+    print(f"scale {args.scale:g}, {args.threads} threads, {args.presim:g} + {args.simtime:g} ms, "
+          f"compensation {args.compensation}, NEST\n")
     print("| k | DC (nA) | seed | rate (Hz) | CV(ISI) | synchrony | Fano | AI | simulate (s) | peak RSS (MB) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for k in args.ks:

@@ -35,6 +35,9 @@ def _network_options(p):
     p.add_argument("--dc-rate", type=float, dest="dc_rate",
                    help=f"recurrent rate (Hz) the DC compensation stands in for "
                         f"(default {P.SCALING['dc_rate']:g}; 0 = no DC)")
+    p.add_argument("--compensation", choices=["dc", "weights"], default="dc",
+                   help="for k < 1: DC current at --dc-rate (default), or weights J/k that keep "
+                        "the mean at any rate (variance x 1/k)")
     p.add_argument("--threads", type=int, help="threads per MPI process (default 1)")
     p.add_argument("--simtime", type=float, help="measured simulation time in ms (default 250)")
     p.add_argument("--presim", type=float,
@@ -95,7 +98,8 @@ def _options(args):
             "tau_minus": getattr(args, "tau_minus", P.STDP["tau_minus"]),
             "w0": getattr(args, "w0", P.STDP["w0"])}
     d, stdp = protocol.configure(opts["scale"], opts["indegree_scale"], opts["dc_rate"],
-                                 opts["threads"], opts["simtime"], opts["presim"], stdp)
+                                 opts["threads"], opts["simtime"], opts["presim"], stdp,
+                                 args.compensation)
     if args.backend not in backends.BACKENDS:
         raise ParameterError(f"unknown backend '{args.backend}': choose one of "
                              f"{', '.join(backends.BACKENDS)}")
@@ -159,7 +163,7 @@ def cmd_run(args):
     results, block = protocol.run(sim, scale=opts["scale"], indegree_scale=opts["indegree_scale"],
                                   dc_rate=opts["dc_rate"], threads=opts["threads"],
                                   simtime=opts["simtime"], presim=opts["presim"],
-                                  seed=opts["seed"], stdp=stdp)
+                                  seed=opts["seed"], stdp=stdp, compensation=args.compensation)
     if results and sim.rank() == 0:
         results["preset"] = args.preset
         results["estimate"] = E.estimate(args.backend, d, results["mpi_processes"])

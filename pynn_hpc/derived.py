@@ -37,6 +37,10 @@ full indegree does not fit or does not suit; k = 1 is the seed's network:
 * the power-law rule's reference weight scales like the E->E weights,
   ``w0_k = w0 sqrt(CE / CE_k)``, so its fixed point stays in proportion;
 * the Poisson drive (rate nu_ext CE and weight JE of the full network) is unchanged.
+
+``compensation="weights"`` is the alternative that follows the network's own rate: no DC,
+recurrent weights ``J C / C_k`` (= J / k), so the mean recurrent input equals the full
+network's at whatever rates E and I fire, while its variance grows by 1/k.
 """
 from dataclasses import dataclass, asdict
 
@@ -80,6 +84,7 @@ class Derived:
     w0: float            # nA, reference weight of the power-law rule (w0_full / sqrt(k))
     n_record: int        # recorded E neurons
     delay: float         # ms
+    compensation: str = "dc"   # "dc" or "weights" (see the module doc)
 
     @property
     def n_neurons(self):
@@ -106,13 +111,15 @@ class ParameterError(ValueError):
 
 
 def derive(scale=P.RUN["scale"], w0=P.STDP["w0"], indegree_scale=P.SCALING["indegree_scale"],
-           dc_rate=P.SCALING["dc_rate"]):
+           dc_rate=P.SCALING["dc_rate"], compensation="dc"):
     """Compute the network's numbers at ``scale`` (NE + NI = 11,250 x scale) and indegree scale k."""
     if not scale > 0:
         raise ParameterError(f"--scale must be > 0 (got {scale})")
     k = indegree_scale
     if not 0 < k <= 1:
         raise ParameterError(f"--indegree-scale must lie in (0, 1] (got {k})")
+    if compensation not in ("dc", "weights"):
+        raise ParameterError(f"--compensation must be dc or weights (got {compensation})")
     if not dc_rate >= 0:
         raise ParameterError(f"--dc-rate must be >= 0 Hz (got {dc_rate})")
     NE = int(P.NETWORK["NE"] * scale)
@@ -132,6 +139,8 @@ def derive(scale=P.RUN["scale"], w0=P.STDP["w0"], indegree_scale=P.SCALING["inde
     JI = P.NETWORK["g"] * JE
     # 1/sqrt(k), with the realised ratio of the rounded indegrees so the variance stays exact
     JE_k, JI_k = JE * np.sqrt(CE / CE_k), JI * np.sqrt(CI / CI_k)
+    if compensation == "weights":
+        JE_k, JI_k, dc_rate = JE * CE / CE_k, JI * CI / CI_k, 0.0
     charge = np.e * n["tau_syn_E"]                       # ms: integral of an alpha PSC of peak 1
     i_dc = ((CE * JE + CI * JI) - (CE_k * JE_k + CI_k * JI_k)) * charge * dc_rate / 1000.0
     nu_thresh = 1000.0 * n["v_thresh"] / (CE * n["tau_m"] / n["cm"] * JE * charge)
@@ -140,5 +149,6 @@ def derive(scale=P.RUN["scale"], w0=P.STDP["w0"], indegree_scale=P.SCALING["inde
                    JE=float(JE_k), JI=float(JI_k), J_drive=float(JE),
                    nu_thresh=float(nu_thresh), nu_ext=float(nu_ext),
                    rate_ext=float(nu_ext * CE), dc_rate=float(dc_rate),
-                   i_dc=float(i_dc) if k < 1 else 0.0, w0=float(w0 * np.sqrt(CE / CE_k)),
+                   i_dc=float(i_dc) if k < 1 else 0.0, w0=float(w0 * JE_k / JE),
+                   compensation=compensation,
                    n_record=min(P.NETWORK["n_record"], NE), delay=P.NETWORK["delay"])

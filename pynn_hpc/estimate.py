@@ -49,7 +49,7 @@ def check_fits(backend, d, processes=1, available=None, options=None):
     if available is None or need <= available:
         return est
     options = options or {}
-    kw = dict(w0=options.get("w0", 0.001), dc_rate=d.dc_rate)
+    kw = dict(w0=options.get("w0", 0.001), dc_rate=d.dc_rate, compensation=d.compensation)
     hints = []
     scale = d.scale
     while scale > 1e-3 and not _fits(backend, processes, available, scale=scale,

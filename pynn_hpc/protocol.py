@@ -45,22 +45,24 @@ def check_run(threads, simtime, presim):
 
 def configure(scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
               dc_rate=P.SCALING["dc_rate"], threads=P.RUN["threads"], simtime=P.RUN["simtime"],
-              presim=P.RUN["presim"], stdp=None):
+              presim=P.RUN["presim"], stdp=None, compensation="dc"):
     """Check every option and derive the network; raises ParameterError naming the option."""
     stdp = dict(P.STDP, **(stdp or {}))
     check_run(threads, simtime, presim)
     check_stdp(stdp)
-    return derive(scale, w0=stdp["w0"], indegree_scale=indegree_scale, dc_rate=dc_rate), stdp
+    return derive(scale, w0=stdp["w0"], indegree_scale=indegree_scale, dc_rate=dc_rate,
+                  compensation=compensation), stdp
 
 
 def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         dc_rate=P.SCALING["dc_rate"], threads=P.RUN["threads"], simtime=P.RUN["simtime"],
-        presim=P.RUN["presim"], seed=P.RUN["seed"], stdp=None, weight_sample=20000):
+        presim=P.RUN["presim"], seed=P.RUN["seed"], stdp=None, weight_sample=20000,
+        compensation="dc"):
     """Build and run the network on backend module ``sim``; return (results, spikes Block).
 
     Every MPI rank returns the same results; only rank 0 holds the spikes.
     """
-    d, stdp = configure(scale, indegree_scale, dc_rate, threads, simtime, presim, stdp)
+    d, stdp = configure(scale, indegree_scale, dc_rate, threads, simtime, presim, stdp, compensation)
 
     timings = {}
     t0 = time.perf_counter()

@@ -34,6 +34,15 @@ def test_derived_values_for_k(k):
     assert (d.i_dc == 0.0) == (k == 1.0) and d.i_dc <= 0.0
 
 
+@pytest.mark.parametrize("k", [0.5, 0.1, 0.03])
+def test_weights_compensation_keeps_the_mean_at_any_rate(k):
+    full, d = derive(1.0), derive(1.0, indegree_scale=k, compensation="weights")
+    assert d.i_dc == 0.0
+    assert d.CE * d.JE == pytest.approx(9000 * full.JE) and d.CI * d.JI == pytest.approx(2250 * full.JI)
+    assert d.CE * d.JE ** 2 == pytest.approx(9000 * full.JE ** 2 * 9000 / d.CE)   # variance x 1/k
+    assert d.w0 / P.STDP["w0"] == pytest.approx(d.JE / full.JE)
+
+
 @pytest.mark.parametrize("k", [0.0, -0.5, 1.5])
 def test_k_outside_range_is_refused(k):
     with pytest.raises(ParameterError, match="--indegree-scale"):
