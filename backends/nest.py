@@ -46,7 +46,7 @@ from pyNN.nest import connectors as nest_connectors
 from pyNN.standardmodels import build_translations
 
 from pynn_hpc import standardmodels as std
-from pynn_hpc.backends.projections import ProjectionArrays
+from pynn_hpc.backends.projections import ProjectionArrays, one_value
 
 
 
@@ -148,12 +148,7 @@ class STDPMechanism(nest_synapses.STDPMechanism):
         super().__init__(timing_dependence, weight_dependence, voltage_dependence,
                          dendritic_delay_fraction, weight, delay)
         if self.model == "stdp_pl_synapse_hom":
-            for component in (timing_dependence, weight_dependence):
-                for name, value in component.parameter_space.items():
-                    if not value.is_homogeneous:
-                        raise ValueError(
-                            f"NEST's stdp_pl_synapse_hom shares '{name}' among all synapses of "
-                            "a projection: give one value per projection")
+            std.check_one_value_per_projection(self, "NEST's stdp_pl_synapse_hom")
 
     def _get_nest_synapse_model(self, variant="_hpc"):
         model = self.model
@@ -323,13 +318,7 @@ class _NativeConnector:
         defaults = nest.GetDefaults(projection.nest_synapse_model)
         native = projection.synapse_type.native_parameters
         for name in ("weight", "delay"):
-            value = native[name]
-            if not value.is_homogeneous:
-                raise NotImplementedError(
-                    f"{type(self).__name__} on NEST takes one {name} per projection; "
-                    "set individual values afterwards with Projection.set()")
-            value.shape = (1,)
-            value = float(value.evaluate(simplify=True))
+            value = one_value(native, name, f"{type(self).__name__} on NEST")
             if value != defaults[name]:    # NEST connects faster when it can use the defaults
                 syn[name] = value
         projection._connect(rule, syn)

@@ -10,6 +10,17 @@ import numpy as np
 from pyNN import common
 
 
+def one_value(parameter_space, name, what):
+    """The single value of ``name`` (e.g. weight, delay) that ``what`` takes per projection."""
+    value = parameter_space[name]
+    if not value.is_homogeneous:
+        raise NotImplementedError(
+            f"{what} takes one {name} per projection; "
+            "set individual values afterwards with Projection.set()")
+    value.shape = (1,)
+    return float(value.evaluate(simplify=True))
+
+
 class ProjectionArrays:
 
     def _value_list_to_array(self, attributes):

@@ -67,6 +67,15 @@ def check_spike_pair_rule(timing_dependence):
             raise ValueError(f"SpikePairRule: {name} must be >= 0 (got {base})")
 
 
+def check_one_value_per_projection(mechanism, holder):
+    """Refuse per-synapse values of the rule's parameters: ``holder`` shares them (one line, why)."""
+    for component in (mechanism.timing_dependence, mechanism.weight_dependence):
+        for name, value in component.parameter_space.items():
+            if not value.is_homogeneous:
+                raise ValueError(f"{holder} shares '{name}' among its synapses: "
+                                 "give one value per projection")
+
+
 class CheckedSpikePairRule:
     """Mixed into a backend's SpikePairRule: negative amplitudes or time constants are refused."""
 
@@ -75,4 +84,5 @@ class CheckedSpikePairRule:
         check_spike_pair_rule(self)
 
 
-__all__ = ["PowerLawWeightDependence", "CheckedSpikePairRule", "check_spike_pair_rule"]
+__all__ = ["PowerLawWeightDependence", "CheckedSpikePairRule", "check_spike_pair_rule",
+           "check_one_value_per_projection"]

@@ -21,7 +21,7 @@ from pyNN.neuron import connectors as pynn_connectors
 from pyNN.random import NumpyRNG
 
 from . import runcontrol
-from .projection import homogeneous_value
+from pynn_hpc.backends.projections import one_value
 
 #: random numbers drawn at a time (memory bound for large indegrees)
 BLOCK = 1 << 22
@@ -54,9 +54,9 @@ class _BulkConnector:
                 "pynn_hpc's SpikeSourcePoisson on NEURON gives every target its own train: "
                 "connect it with OneToOneConnector")
         native = projection.synapse_type.native_parameters
-        name = type(self).__name__
-        weight = homogeneous_value(native, "weight", name)
-        delay = homogeneous_value(native, "delay", name)
+        name = f"{type(self).__name__} on NEURON"
+        weight = one_value(native, "weight", name)
+        delay = one_value(native, "delay", name)
         self._connect(projection, weight, delay)
 
 

@@ -26,20 +26,10 @@ from pyNN.neuron import simulator
 from pyNN.neuron.projections import _projections
 from pyNN.space import Space
 
-from pynn_hpc.backends.projections import ProjectionArrays
+from pynn_hpc.backends.projections import ProjectionArrays, one_value
 
 from . import netcons, synapses
 from .celltypes import ExactAlphaIF, SpikeSourcePoisson, drive_parameters
-
-
-def homogeneous_value(parameter_space, name, what):
-    value = parameter_space[name]
-    if not value.is_homogeneous:
-        raise NotImplementedError(
-            f"{what} on NEURON takes one {name} per projection; "
-            "set individual values afterwards with Projection.set()")
-    value.shape = (1,)
-    return float(value.evaluate(simplify=True))
 
 
 class Projection(ProjectionArrays, pyNN.neuron.Projection):
@@ -60,7 +50,7 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
         self._plastic = synapses.is_power_law(self.synapse_type)
         if self._plastic:
             self._rule = synapses.rule_parameters(self.synapse_type)
-            self._delay = homogeneous_value(self.synapse_type.native_parameters, "delay",
+            self._delay = one_value(self.synapse_type.native_parameters, "delay",
                                             "PowerLawSTDPSyn")
         self._pre_gids = np.asarray(self.pre.all_cells, dtype=float)
         self._presynaptic_components = {}

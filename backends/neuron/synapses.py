@@ -72,12 +72,7 @@ class STDPMechanism(pynn_synapses.BaseSynapse, std_synapses.STDPMechanism):
             if dendritic_delay_fraction != 1.0:
                 raise ValueError("PowerLawSTDPSyn takes all of the delay as dendritic "
                                  "(dendritic_delay_fraction=1), as NEST's stdp_pl_synapse_hom")
-            for component in (timing_dependence, weight_dependence):
-                for name, value in component.parameter_space.items():
-                    if not value.is_homogeneous:
-                        raise ValueError(
-                            f"PowerLawSTDPSyn shares '{name}' among the connections onto a "
-                            "neuron: give one value per projection")
+            std.check_one_value_per_projection(self, "PowerLawSTDPSyn (one per neuron)")
 
 
 def rule_parameters(synapse_type):
