@@ -4,20 +4,13 @@ import numpy as np
 import pytest
 
 from pynn_hpc import parameters as P
-from pynn_hpc.derived import derive
-from pynn_hpc.network import connect, create
 
-SCALE = 0.002          # 18 E + 4 I neurons, still with the full indegree 9000 + 2250
+from conftest import small_network
 
 
 @pytest.fixture(scope="module")
 def net(nest_sim):
-    sim = nest_sim
-    d = derive(SCALE)
-    sim.setup(timestep=0.1, min_delay=d.delay, max_delay=d.delay, threads=2, rng_seed=3)
-    E, I, recorded, drive = create(sim, d, seed=3)
-    prj = connect(sim, E, I, drive, d, seed=3)
-    return sim, d, E, I, recorded, drive, prj
+    return small_network(nest_sim, threads=2)
 
 
 def edges(prj):

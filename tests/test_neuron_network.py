@@ -11,17 +11,12 @@ from pynn_hpc.derived import derive
 from pynn_hpc.network import connect, create, spike_pair_parameters
 from pynn_hpc.reference import power_law_weights
 
-SCALE = 0.002          # 18 E + 4 I neurons, still with the full indegree 9000 + 2250
+from conftest import small_network
 
 
 @pytest.fixture(scope="module")
 def net(neuron_sim):
-    sim = neuron_sim
-    d = derive(SCALE)
-    sim.setup(timestep=0.1, min_delay=d.delay, max_delay=d.delay, threads=1, rng_seed=3)
-    E, I, recorded, drive = create(sim, d, seed=3)
-    prj = connect(sim, E, I, drive, d, seed=3)
-    return sim, d, E, I, recorded, drive, prj
+    return small_network(neuron_sim, threads=1)
 
 
 def indices(prj):
