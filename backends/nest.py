@@ -38,7 +38,6 @@ with warnings.catch_warnings():
     import pyNN
     import pyNN.nest
     from pyNN.nest import *  # noqa: F401,F403  (the PyNN API on NEST)
-    from pyNN.nest import simulator
 
 from pyNN.nest.standardmodels import synapses as nest_synapses
 from pyNN.nest.standardmodels import cells as nest_cells

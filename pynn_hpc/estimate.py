@@ -5,7 +5,6 @@ connection, fitted by ``benchmarks/memory_costs.py``), the network spread over P
 
     peak_mb per process = base_mb + (per_neuron N + per_connection n_connections) / P
 """
-import os
 
 from .backends.costs import COSTS
 from .derived import ParameterError, derive

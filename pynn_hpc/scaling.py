@@ -10,7 +10,6 @@ DC compensation.  With the threshold out of reach, the free membrane potential h
 
 both independent of k when J_k = J / sqrt(k) and I_dc is computed at nu.
 """
-import numpy as np
 
 from . import parameters as P
 

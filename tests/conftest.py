@@ -1,4 +1,5 @@
 """The suite runs against the real simulators: a missing one is a failure, not a skip."""
+import numpy as np
 import pytest
 
 from pynn_hpc import backends
@@ -24,3 +25,18 @@ def nest_sim():
 @pytest.fixture(scope="session")
 def neuron_sim():
     return backends.load("neuron")  # compiles the NMODL mechanisms on first use; fails if it cannot
+
+
+def check_projection_get_set_sample(net):
+    """PyNN's get/set on the plastic projection, and sample(), the same on every backend."""
+    sim, d, E, I, recorded, drive, prj = net
+    ee = prj["EE"]
+    listed = ee.get("weight", format="list")
+    assert len(listed) == len(ee) and listed[0][2] == pytest.approx(d.JE)
+    ee.set(weight=0.05)
+    assert set(np.round(ee.get("weight", format="list", with_address=False), 12)) == {0.05}
+    arr = ee.get("weight", format="array", multiple_synapses="sum")
+    assert arr.shape == (d.NE, d.NE) and np.all(np.isnan(np.diag(arr)))
+    sample = ee.sample("weight", n_pre=5, n_post=3, rng=np.random.default_rng(0))["weight"]
+    assert 0 < len(sample) < len(ee) and np.allclose(sample, 0.05)
+    return ee

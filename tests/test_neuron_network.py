@@ -11,7 +11,7 @@ from pynn_hpc.derived import derive
 from pynn_hpc.network import connect, create, spike_pair_parameters
 from pynn_hpc.reference import power_law_weights
 
-from conftest import small_network
+from conftest import check_projection_get_set_sample, small_network
 
 
 @pytest.fixture(scope="module")
@@ -113,19 +113,10 @@ def test_weights_delays_and_neuron_parameters(net):
 
 
 def test_projection_get_set_and_sample(net):
-    sim, d, E, I, recorded, drive, prj = net
-    ee = prj["EE"]
-    listed = ee.get("weight", format="list")
-    assert len(listed) == len(ee) and listed[0][2] == pytest.approx(d.JE)
-    ee.set(weight=0.05)
-    assert set(np.round(ee.get("weight", format="list", with_address=False), 12)) == {0.05}
-    arr = ee.get("weight", format="array", multiple_synapses="sum")
-    assert arr.shape == (d.NE, d.NE) and np.all(np.isnan(np.diag(arr)))
-    sample = ee.sample("weight", n_pre=5, n_post=3, rng=np.random.default_rng(0))["weight"]
-    assert 0 < len(sample) < len(ee) and np.allclose(sample, 0.05)
+    ee = check_projection_get_set_sample(net)
     with pytest.raises(ValueError, match=">= 0"):
         ee.set(weight=-0.01)
-    ee.set(weight=d.JE)
+    ee.set(weight=net[1].JE)
     ee.set(tau_plus=20.0)
     assert {s.tau_plus for s in ee._plastic_targets.values()} == {20.0}
     ee.set(tau_plus=P.STDP["tau_plus"])
