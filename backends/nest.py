@@ -77,20 +77,6 @@ def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1):
                            verbosity="error")
 
 
-def _homogeneous(native_parameters, names, model):
-    """The single value of each parameter in ``names``; refuse per-synapse values."""
-    values = {}
-    for name in names:
-        value = native_parameters[name]
-        if not value.is_homogeneous:
-            raise ValueError(
-                f"NEST's {model} shares '{name}' among all synapses of a projection: "
-                f"give one value per projection")
-        value.shape = (1,)
-        values[name] = float(value.evaluate(simplify=True))
-    return values
-
-
 def _copy_model(base, params):
     name = f"{base}_pynn_hpc_{next(_model_ids)}"
     nest.CopyModel(base, name, params)
@@ -153,7 +139,8 @@ class STDPMechanism(nest_synapses.STDPMechanism):
         model = self.model
         if model != "stdp_pl_synapse_hom":
             return super()._get_nest_synapse_model()
-        p = _homogeneous(self.native_parameters, ("lambda", "alpha", "tau_plus", "mu", "w0"), model)
+        p = {name: one_value(self.native_parameters, name, f"NEST's {model}")
+             for name in ("lambda", "alpha", "tau_plus", "mu", "w0")}
         # NEST: dw = lambda w_pA^mu K+ ;  ours: A_plus w0^(1-mu) w^mu K+  (w0 in pA here)
         w0_factor = p.pop("w0") ** (1.0 - p["mu"])
         p["lambda"] *= w0_factor

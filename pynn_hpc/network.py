@@ -11,23 +11,9 @@ module with this model's additions; nothing here depends on which one.
 Fixed indegree with multapses and without autapses, every delay 1.5 ms,
 V_m(0) ~ N(5.7, 7.2) mV, spikes recorded from the first ``n_record`` E neurons.
 """
-from dataclasses import dataclass
-
 from pyNN.random import NumpyRNG, RandomDistribution
 
 from . import parameters as P
-
-
-@dataclass
-class Network:
-    E: object
-    I: object
-    recorded: object
-    projections: dict
-
-    @property
-    def plastic(self):
-        return self.projections["EE"]
 
 
 def stdp_synapse(sim, weight, delay, stdp=P.STDP):
