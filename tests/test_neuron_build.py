@@ -13,7 +13,7 @@ def test_mechanisms_are_cached_under_their_hash(neuron_sim):
     assert mechanisms.library(target) is not None
     assert str(target) in neuron.nrn_dll_loaded
     names = {f.name for f in mechanisms.sources()}
-    assert {"AlphaISynExact.mod", "PowerLawSTDPSyn.mod", "refrac.mod", "vecstim.mod"} <= names
+    assert {"AlphaISynExact.mod", "SynapticMatrix.mod", "refrac.mod", "vecstim.mod"} <= names
     assert mechanisms.ensure_built(neuron.__version__, pyNN.__version__) == target   # no rebuild
 
 

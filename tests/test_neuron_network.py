@@ -29,15 +29,18 @@ def test_indegrees_are_exact_with_multapses_and_no_autapses(net):
     for key, pre_pop, post_pop, k in (("EE", E, E, d.CE), ("IE", I, E, d.CI),
                                       ("EI", E, I, d.CE), ("II", I, I, d.CI)):
         pre, post = indices(prj[key])
-        assert len(prj[key]) == len(pre) == post_pop.size * k == prj[key]._netcons.count(), key
+        assert len(prj[key]) == len(pre) == post_pop.size * k, key
+        assert sum(int(m.count()) for m in prj[key]._matrices) == len(pre), key
         np.testing.assert_array_equal(np.bincount(post, minlength=post_pop.size), k, err_msg=key)
         assert pre.min() >= 0 and pre.max() < pre_pop.size
         if pre_pop is post_pop:
             assert not np.any(pre == post), f"autapse in {key}"
         assert np.max(np.unique(pre * post_pop.size + post, return_counts=True)[1]) > 1, key
-        # NetCon sources are the presynaptic cells
-        nc = prj[key]._netcons.o(0)
-        assert int(nc.srcgid()) == int(pre_pop.all_cells[pre[0]])
+        # one NetCon per presynaptic neuron, from its gid, weight = its row
+        rows = prj[key]._row_netcons
+        assert len(rows) == len(np.unique(pre)), key
+        for nc in rows[:50]:
+            assert int(nc.srcgid()) == int(pre_pop.all_cells[int(nc.weight[0])]), key
     total = sum(len(p) for p in prj.values())
     assert total == d.n_connections
 
@@ -80,18 +83,19 @@ def test_plastic_only_E_to_E_and_exact_alpha_synapses(net):
     for key, p in prj.items():
         if key.startswith("drive"):
             continue
-        target = p._netcons.o(0).syn()
-        assert target.hname().split("[")[0] == ("PowerLawSTDPSyn" if key == "EE" else "AlphaISynExact")
+        assert [m.plastic for m in p._matrices] == [float(key == "EE")], key
+    for cell in [c._cell for c in list(E) + list(I)]:              # receptors take the input
+        assert cell.esyn.slot >= 0 and cell.isyn.slot >= 0
     ee = prj["EE"]
-    assert len(ee._plastic_targets) == E.size and len(ee._post_netcons) == E.size
+    assert len(ee._post_netcons) == E.size
     rule = spike_pair_parameters()
-    for syn in ee._plastic_targets.values():
+    for syn in ee._matrices:
         for name in ("A_plus", "A_minus", "tau_plus", "tau_minus"):
             assert getattr(syn, name) == pytest.approx(rule[name], rel=1e-12), name
         assert syn.mu == P.STDP["mu"] and syn.w0 == pytest.approx(d.w0)
-        assert syn.tau == P.NEURON["tau_syn_E"] and syn.tau_m == P.NEURON["tau_m"]
-    for nc in ee._post_netcons:                                    # the post spikes, seen at 2 d
-        assert nc.weight[0] == -1 and nc.delay == pytest.approx(2 * d.delay)
+    for k, nc in enumerate(ee._post_netcons):                      # the post spikes, seen at 2 d
+        assert nc.weight[0] == -1 - k and nc.delay == pytest.approx(2 * d.delay)
+        assert nc.pre().same(E[k]._cell.source)
     assert h.secondorder == 2
 
 
@@ -118,7 +122,7 @@ def test_projection_get_set_and_sample(net):
         ee.set(weight=-0.01)
     ee.set(weight=net[1].JE)
     ee.set(tau_plus=20.0)
-    assert {s.tau_plus for s in ee._plastic_targets.values()} == {20.0}
+    assert {m.tau_plus for m in ee._matrices} == {20.0}
     ee.set(tau_plus=P.STDP["tau_plus"])
 
 
@@ -170,8 +174,29 @@ def test_other_connectors(neuron_sim):
                           sim.StaticSynapse(weight=-0.02, delay=0.5), receptor_type="inhibitory")
     pre, post = indices(full)
     assert len(full) == 20 and not np.any(pre == post)
-    assert full._netcons.o(0).syn().same(a[int(post[0])]._cell.isyn)
+    assert a[int(post[0])]._cell.isyn.slot >= 0 and a[int(post[0])]._cell.esyn.slot < 0
     prob = sim.Projection(a, b, sim.FixedProbabilityConnector(0.5, rng=sim.NumpyRNG(2)),
                           sim.StaticSynapse(weight=0.03, delay=1.0))
     w = prob.get("weight", format="array")
     assert 0 < len(prob) < 25 and np.nansum(w) == pytest.approx(0.03 * len(prob))
+
+
+def test_cells_moved_to_another_thread_are_caught(neuron_sim):
+    """A partition changed after connecting can move a projection's targets to another NEURON
+    thread; the matrix must stop at its first event rather than deliver across threads."""
+    from pyNN.neuron import simulator
+    sim = neuron_sim
+    sim.setup(timestep=0.1, min_delay=0.1, max_delay=1.5, threads=2)
+    a = sim.Population(4, sim.IF_curr_alpha(**dict(P.NEURON, i_offset=1.0)))
+    prj = sim.Projection(a, a, sim.AllToAllConnector(allow_self_connections=False),
+                         sim.StaticSynapse(weight=0.01, delay=1.0))
+    assert list(prj._threads_of(range(4))) == [0, 0, 1, 1]
+    pc = simulator.state.parallel_context
+    for t, cells in enumerate(([a[2], a[3]], [a[0], a[1]])):         # swap the threads
+        sections = h.SectionList()
+        for cell in cells:
+            sections.append(sec=cell._cell)
+        pc.partition(t, sections)
+    assert list(prj._threads_of(range(4))) == [1, 1, 0, 0]
+    with pytest.raises(RuntimeError):
+        sim.run(100.0)

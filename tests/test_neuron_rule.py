@@ -1,4 +1,4 @@
-"""The power-law rule on NEURON (PowerLawSTDPSyn) against the reference and against NEST.
+"""The power-law rule on NEURON (a plastic SynapticMatrix) against the reference and against NEST.
 
 Same trains as tests/test_stdp_rule.py (imported, not copied): hand-made trains with exact
 pre/post coincidences at the synapse for every delay, and Poisson trains; the weight is
@@ -81,7 +81,7 @@ def test_per_synapse_lambda_is_refused_on_neuron(neuron_sim):
 
 @pytest.mark.parametrize("bin_queue", [0, 1], ids=["time-queue", "bin-queue"])
 def test_same_time_events_in_either_order_give_nests_result(neuron_sim, bin_queue):
-    """A pre and a post spike arriving at PowerLawSTDPSyn at the same time, queued in both
+    """A pre and a post spike arriving at a plastic SynapticMatrix at the same time, queued in both
     orders (and with NEURON's fixed-step bin queue on and off): the same weight as the
     reference (potentiation, then depression), and the same current sent."""
     from neuron import h
@@ -94,11 +94,13 @@ def test_same_time_events_in_either_order_give_nests_result(neuron_sim, bin_queu
         neuron_sim.setup(timestep=0.1, min_delay=0.1, max_delay=d)
         simulator.state.cvode.queue_mode(bin_queue, 0)
         host = h.Section(name="host")
-        syn = h.PowerLawSTDPSyn(host(0.5))
-        synapses.configure(syn, synapses.rule_parameters(stdp_synapse(neuron_sim, w, d)),
-                           tau_syn=0.5, tau_m=10.0)
+        receptor = h.AlphaISynExact(host(0.5))
+        receptor.claim_slot()
+        syn = h.SynapticMatrix(host(0.5))
+        synapses.configure(syn, synapses.rule_parameters(stdp_synapse(neuron_sim, w, d)))
+        syn.build(h.Vector([0.0]), h.Vector([0.0]), h.Vector([w]), h.Vector([receptor.slot]))
         pre, post = h.NetCon(None, syn), h.NetCon(None, syn)
-        pre.weight[0], post.weight[0] = w, -1
+        pre.weight[0], post.weight[0] = 0, -1
         # arrival times (pre: t + d, post: t + 2 d): pre 9, 29 -> 10, 30; post 18, 28 -> 20, 30
         last = [(pre, 30.0), (post, 30.0)] if order == "pre-first" else [(post, 30.0), (pre, 30.0)]
         schedule = [(pre, 10.0), (post, 20.0)] + last
@@ -109,9 +111,11 @@ def test_same_time_events_in_either_order_give_nests_result(neuron_sim, bin_queu
 
         handler = h.FInitializeHandler(1, queue)
         current = h.Vector()
-        current.record(syn._ref_D)
+        current.record(receptor._ref_D)
         simulator.state.run_until(30.3)
-        results.append((pre.weight[0], current.as_numpy()[-2]))
+        weights = h.Vector()
+        syn.get_weights(weights)
+        results.append((weights[0], current.as_numpy()[-2]))
         del handler
     ref = power_law_weights([9.0, 29.0], [18.0, 28.0], w, d, mu=STDP["mu"], w0=STDP["w0"],
                             **SPIKE_PAIR)

@@ -7,13 +7,15 @@ What is translated here, and why (measured, see NOTES.md and the modules):
   ``AlphaISynExact``, an alpha-current synapse integrated exactly with two
   state variables, for ``IF_curr_alpha`` (PyNN's ``AlphaISyn`` queues at most
   1000 events and drops the rest), optionally drawing a Poisson drive itself;
-  ``PowerLawSTDPSyn``, the same current with NEST's ``stdp_pl_synapse_hom``
-  rule, the connections' state in their NetCons (:mod:`.synapses`).
+  ``SynapticMatrix``, a projection's synapses onto one thread's neurons as rows
+  by presynaptic neuron in C, static or with NEST's ``stdp_pl_synapse_hom`` rule
+  (:mod:`.projection`, :mod:`.synapses`).
 * Fixed step with Crank-Nicolson, for which the synapses give the exact
   step response (:mod:`.runcontrol`, ``nmodl/alpha_exact.inc``).
-* Projections keep NetCons in hoc Lists, no Python object per connection;
-  connectors draw all indices with numpy and connect per neuron in hoc
-  (:mod:`.projection`, :mod:`.connector`, :mod:`.netcons`).
+* Projections are synaptic matrices: one NetCon per presynaptic neuron and
+  matrix, none per connection (NEURON's NetCon costs ~290 B and 0.6 us even
+  made from C); connectors draw all indices with numpy
+  (:mod:`.projection`, :mod:`.connector`).
 * ``SpikeSourcePoisson`` feeds exactly one target each: the train is drawn in
   the target's synapse per step from a Random123 stream (:mod:`.celltypes`).
 * MPI: with mpi4py under ``mpirun``, NEURON's MPI is initialised before PyNN

@@ -1,21 +1,25 @@
-"""Projections on NEURON without a Python object per connection.
+"""Projections on NEURON as synaptic matrices, not a NetCon per connection.
 
-A projection keeps, on each MPI rank, its local connections as one hoc List
-of NetCons plus two numpy index arrays (presynaptic and postsynaptic index,
-in creation order); PyNN's ``pyNN.neuron.Projection`` builds a Python
-``Connection`` (with a dict) per connection instead.  NetCons are made in
-bulk from C (:mod:`netcons`), in the order the connector gives (sorted by
-presynaptic neuron for the fixed indegree).  Targets:
+A projection keeps, on each MPI rank and NEURON thread, its connections onto that
+thread's neurons in one ``SynapticMatrix`` point process (nmodl/SynapticMatrix.mod): rows
+by presynaptic neuron, per connection a target and a weight, held in C.  Each
+presynaptic neuron reaches a matrix through one NetCon (``ParallelContext.gid_connect``,
+weight[0] = its row, delay d); the matrix then delivers the row to the targets'
+receptors (``esyn``/``isyn``, AlphaISynExact).  NEURON's object per connection (a NetCon
+and its hoc object, ~290 B and 0.6 us to make even from C) is what made connecting slow
+and large; a matrix needs 12 B per static and 20 B per plastic connection.
 
-* static synapses: the cell's receptor (``esyn``/``isyn``, AlphaISynExact);
-* power-law STDP: one PowerLawSTDPSyn per postsynaptic neuron and
-  projection (created on first use), plus one NetCon from the neuron's
-  spike source to it (weight -1, delay 2 d), see :mod:`synapses`;
-* ``SpikeSourcePoisson`` one-to-one: no NetCon; the target's synapse draws
-  the train itself (see :mod:`celltypes`); the "connection" is that synapse.
+* static synapses: the matrix adds the weights to the targets;
+* power-law STDP: the matrix also runs the rule (one more NetCon per target neuron
+  brings its spikes, weight[0] = -1 - target, delay 2 d), see :mod:`synapses`;
+* ``SpikeSourcePoisson`` one-to-one: no NetCon; the target's synapse draws the train
+  itself (see :mod:`celltypes`); the "connection" is that synapse.
 
-``get``/``set`` work as in PyNN; ``sample`` reads the local synapses between
-random subsets of neurons.
+Connectors hand over index arrays (:meth:`Projection.connect_pairs`); the matrices are
+built once, when the connector is done.  A projection has one delay (as the matrix
+row's NetCon); weights may differ per connection.  Connections are listed per matrix
+(thread), sorted by presynaptic neuron; ``get``/``set`` work as in PyNN; ``sample`` reads
+the local synapses between random subsets of neurons.
 """
 import numpy as np
 from neuron import h
@@ -26,35 +30,34 @@ from pyNN.neuron import simulator
 from pyNN.neuron.projections import _projections
 from pyNN.space import Space
 
-from pynn_hpc.backends.projections import ProjectionArrays, one_value
+from pynn_hpc.backends.projections import ProjectionArrays
 
-from . import netcons, synapses
+from . import synapses
 from .celltypes import ExactAlphaIF, SpikeSourcePoisson, drive_parameters
 
 
 class Projection(ProjectionArrays, pyNN.neuron.Projection):
-    """A PyNN Projection whose connections are NetCons in a hoc List (see module doc)."""
+    """A PyNN Projection whose connections are synaptic matrices (see module doc)."""
     __doc__ = pyNN.neuron.Projection.__doc__ + __doc__
 
     def __init__(self, presynaptic_population, postsynaptic_population, connector,
                  synapse_type=None, source=None, receptor_type=None, space=Space(), label=None):
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
                                    connector, synapse_type, source, receptor_type, space, label)
-        self._netcons = h.List()
+        self._matrices = []                    # one SynapticMatrix per thread with targets
+        self._row_netcons = []                 # presynaptic neuron -> matrix
+        self._post_netcons = []                # postsynaptic neuron -> matrix (plastic)
+        self._pending = []                     # (pre, post, weight) given by the connector
+        self._delay = None
         self._pre_chunks, self._post_chunks = [], []
         self._index_cache = None
         self._drives = []                      # drive synapses (one per local connection)
         self._drive_delays = []
-        self._plastic_targets = {}             # post index -> PowerLawSTDPSyn
-        self._post_netcons = []
         self._plastic = synapses.is_power_law(self.synapse_type)
         if self._plastic:
             self._rule = synapses.rule_parameters(self.synapse_type)
-            self._delay = one_value(self.synapse_type.native_parameters, "delay",
-                                            "PowerLawSTDPSyn")
-        self._pre_gids = np.asarray(self.pre.all_cells, dtype=float)
-        self._presynaptic_components = {}
         connector.connect(self)
+        self._build()
         _projections.append(self)
 
     # -- building -------------------------------------------------------------------
@@ -70,24 +73,10 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
         return cell._cell
 
     def _receptor(self, cell):
-        return getattr(cell, self.receptor_type)
-
-    def _target(self, post_index):
-        cell = self._cell(post_index)
-        if not self._plastic:
-            return self._receptor(cell)
-        syn = self._plastic_targets.get(post_index)
-        if syn is None:
-            if not isinstance(cell, ExactAlphaIF):
-                raise NotImplementedError("power-law STDP on NEURON needs pynn_hpc's IF_curr_alpha")
-            receptor = self._receptor(cell)
-            syn = cell.add_synapse(h.PowerLawSTDPSyn, receptor.tau)
-            synapses.configure(syn, self._rule, receptor.tau, cell.tau_m)
-            post = h.NetCon(cell.source, syn, sec=cell.source_section)
-            post.weight[0] = -1
-            post.delay = 2 * self._delay
-            self._post_netcons.append(post)
-            self._plastic_targets[post_index] = syn
+        syn = getattr(cell, self.receptor_type)
+        if not hasattr(syn, "claim_slot"):
+            raise NotImplementedError("projections on NEURON need pynn_hpc's IF_curr_alpha "
+                                      "(AlphaISynExact receptors)")
         return syn
 
     def _record(self, pre_indices, post_index):
@@ -96,40 +85,104 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
         self._index_cache = None
 
     def connect_post(self, post_index, pre_indices, weight, delay):
-        """NetCons from ``pre_indices`` (may repeat) to the postsynaptic cell ``post_index``."""
+        """Connections from ``pre_indices`` (may repeat) to the postsynaptic cell ``post_index``."""
         pre = np.asarray(pre_indices, dtype=np.int64)
         self.connect_pairs(pre, np.full(len(pre), int(post_index)), weight, delay)
 
     def connect_pairs(self, pre_indices, post_indices, weight, delay):
-        """NetCons for the pairs (pre_indices[k], post_indices[k]), made in this order.
+        """Connections (pre_indices[k], post_indices[k]); ``weight`` one value or one per pair.
 
-        Made sorted by presynaptic neuron, each neuron's NetCons lie together in memory,
-        which NEURON walks through at every spike of that neuron.
+        They are built into the matrices when the connector has finished.
         """
         if self.is_drive:
             raise NotImplementedError(
                 "pynn_hpc's SpikeSourcePoisson on NEURON gives every target its own train: "
                 "connect it with OneToOneConnector")
-        if self._plastic:
-            if weight < 0:
-                raise ValueError("power-law STDP needs weights >= 0 (w^mu)")
-            if abs(delay - self._delay) > 1e-12:
-                raise NotImplementedError("PowerLawSTDPSyn takes one delay per projection")
-        if len(pre_indices) == 0:
+        weight = np.asarray(weight, dtype=float)
+        if self._plastic and np.any(weight < 0):
+            raise ValueError("power-law STDP needs weights >= 0 (w^mu)")
+        if self._delay is None:
+            self._delay = float(delay)
+        elif abs(delay - self._delay) > 1e-12:
+            raise NotImplementedError("a projection on NEURON takes one delay "
+                                      "(make one projection per delay)")
+        if len(pre_indices):
+            self._pending.append((np.asarray(pre_indices, dtype=np.int32),
+                                  np.asarray(post_indices, dtype=np.int32), weight))
+
+    def _threads_of(self, posts):
+        """The NEURON thread of each postsynaptic cell at ``posts``."""
+        pc = simulator.state.parallel_context
+        n = int(pc.nthread())
+        if n == 1:
+            return np.zeros(len(posts), dtype=np.int64)
+        thread = {}
+        for t in range(n):
+            for sec in pc.get_partition(t):
+                thread[sec] = t
+        return np.array([thread[self._cell(j)] for j in posts], dtype=np.int64)
+
+    def _build(self):
+        """One SynapticMatrix per thread from what the connector gave (see module doc)."""
+        if not self._pending:
             return
-        post_indices = np.asarray(post_indices, dtype=np.int64)
-        if len(post_indices) < self.post.size:
-            posts, positions = np.unique(post_indices, return_inverse=True)
-        else:                                  # O(n), no sort
-            posts = np.flatnonzero(np.bincount(post_indices, minlength=self.post.size))
-            position = np.zeros(self.post.size, dtype=np.int64)
-            position[posts] = np.arange(len(posts))
-            positions = position[post_indices]
-        targets = [self._target(j) for j in posts]
-        netcons.connect_pairs(self._netcons, simulator.state.parallel_context,
-                              self._pre_gids[pre_indices], targets, positions, weight, delay)
-        self._pre_chunks.append(np.asarray(pre_indices, dtype=np.int32))
-        self._post_chunks.append(np.asarray(post_indices, dtype=np.int32))
+        pre = np.concatenate([p for p, _, _ in self._pending])
+        post = np.concatenate([q for _, q, _ in self._pending])
+        weights = [w for _, _, w in self._pending]
+        uniform = all(w.size == 1 for w in weights) and len({float(w) for w in weights}) == 1
+        weight = weights[0].reshape(1) if uniform else np.concatenate(
+            [np.broadcast_to(w, len(p)) for (p, _, _), w in zip(self._pending, weights)])
+        self._pending = []
+        if np.any(pre[1:] < pre[:-1]):              # rows by presynaptic neuron
+            order = np.argsort(pre.astype(np.uint16) if self.pre.size <= 1 << 16 else pre,
+                               kind="stable")
+            pre, post = pre[order], post[order]
+            if not uniform:
+                weight = weight[order]
+        present = np.bincount(post, minlength=self.post.size) > 0
+        posts = np.flatnonzero(present)
+        target = (np.cumsum(present) - 1)[post]          # index into posts, without a sort
+        threads = self._threads_of(posts)
+        for t in np.unique(threads):
+            if len(np.unique(threads)) == 1:
+                sel, ours = slice(None), posts
+            else:
+                sel = threads[target] == t
+                ours = posts[threads == t]
+            p, q = pre[sel], post[sel]
+            local = np.searchsorted(ours, q)
+            self._make_matrix(p, q, local, ours, weight if uniform else weight[sel])
+
+    def _make_matrix(self, pre, post, target, posts, weight):
+        cells = [self._cell(j) for j in posts]
+        receptors = [self._receptor(c) for c in cells]
+        for syn in receptors:
+            syn.claim_slot()
+        matrix = h.SynapticMatrix(cells[0](0.5))
+        if self._plastic:
+            if not all(isinstance(c, ExactAlphaIF) for c in cells):
+                raise NotImplementedError("power-law STDP on NEURON needs pynn_hpc's IF_curr_alpha")
+            matrix.plastic = 1
+            synapses.configure(matrix, self._rule)
+        matrix.build(h.Vector(pre.astype(float)), h.Vector(target.astype(float)),
+                     h.Vector(np.asarray(weight, dtype=float)),
+                     h.Vector([float(s.slot) for s in receptors]))
+        pc = simulator.state.parallel_context
+        gids = np.asarray(self.pre.all_cells, dtype=np.int64)
+        for row in pre[np.flatnonzero(np.diff(pre, prepend=-1))]:      # pre is sorted
+            nc = pc.gid_connect(int(gids[row]), matrix)
+            nc.weight[0] = float(row)
+            nc.delay = self._delay
+            self._row_netcons.append(nc)
+        if self._plastic:
+            for k, cell in enumerate(cells):
+                nc = h.NetCon(cell.source, matrix, sec=cell.source_section)
+                nc.weight[0] = -1.0 - k
+                nc.delay = 2 * self._delay
+                self._post_netcons.append(nc)
+        self._matrices.append(matrix)
+        self._pre_chunks.append(pre)
+        self._post_chunks.append(post)
         self._index_cache = None
 
     def connect_drive(self, pre_index, post_index, weight, delay, seed):
@@ -155,13 +208,15 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
                             location_selector=None, **connection_parameters):
         """What PyNN's own connectors call: weights/delays may be arrays."""
-        pre = np.asarray(presynaptic_indices, dtype=np.int64)
-        if pre.dtype == bool:
-            pre = np.flatnonzero(pre)
+        pre = np.asarray(presynaptic_indices)
+        pre = np.flatnonzero(pre) if pre.dtype == bool else pre.astype(np.int64)
         w = np.broadcast_to(np.asarray(connection_parameters.pop("weight"), float), pre.shape)
-        d = np.broadcast_to(np.asarray(connection_parameters.pop("delay"), float), pre.shape)
-        for (wi, di), group in _groups(w, d):
-            self.connect_post(postsynaptic_index, pre[group], wi, di)
+        d = np.unique(np.asarray(connection_parameters.pop("delay"), float))
+        if len(d) > 1:
+            raise NotImplementedError("a projection on NEURON takes one delay "
+                                      "(make one projection per delay)")
+        if len(pre):
+            self.connect_pairs(pre, np.full(len(pre), int(postsynaptic_index)), w, d[0])
 
     # -- reading and writing ----------------------------------------------------------
 
@@ -187,11 +242,30 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
         for k in range(len(pre)):
             yield _Connection(int(pre[k]), int(post[k]), values[0][k], values[1][k])
 
+    def _matrix_positions(self, positions):
+        """(matrix, positions within it) for the connections at ``positions`` (sorted)."""
+        sizes = [int(m.count()) for m in self._matrices]
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        positions = np.asarray(positions, dtype=np.int64)
+        for m, lo, hi in zip(self._matrices, bounds[:-1], bounds[1:]):
+            at = positions[(positions >= lo) & (positions < hi)] - lo
+            yield m, at
+
+    def _weights(self, positions):
+        out = []
+        for m, at in self._matrix_positions(positions):
+            vec = h.Vector()
+            m.get_weights(vec)
+            out.append(vec.as_numpy()[at])
+        return np.concatenate(out) if out else np.array([])
+
     def _values(self, names, positions=None):
         """Native attribute values of the local connections at ``positions`` (all if None)."""
         pre, post = self._indices()
         if positions is None:
             positions = np.arange(len(pre))
+        positions = np.asarray(positions, dtype=np.int64)
+        order = np.argsort(positions, kind="stable")     # matrices answer in sorted order
         out = []
         for name in names:
             if name == "presynaptic_index":
@@ -202,8 +276,13 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
                 out.append(np.array([self._drives[k].drive_weight for k in positions]))
             elif self.is_drive and name == "delay":
                 out.append(np.asarray(self._drive_delays, dtype=float)[positions])
-            elif name in ("weight", "delay"):
-                out.append(netcons.get(self._netcons, name, positions))
+            elif name == "weight":
+                values = np.empty(len(positions))
+                values[order] = self._weights(positions[order])
+                out.append(values)
+            elif name == "delay":
+                out.append(np.full(len(positions), self._delay if self._delay is not None
+                                   else np.nan))
             elif self._plastic and name in synapses.RULE_PARAMETERS:
                 out.append(np.full(len(positions), self._rule[name]))
             elif name == "dendritic_delay_fraction":
@@ -242,29 +321,38 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
                     syn.drive_start += d - d_old
                     syn.drive_stop += d - d_old
                 self._drive_delays = list(vals)
+            elif name == "weight":
+                start = 0
+                for m in self._matrices:
+                    n = int(m.count())
+                    m.set_weights(h.Vector(np.arange(n, dtype=float)),
+                                  h.Vector(vals[start:start + n]))
+                    start += n
+            elif name == "delay":
+                self._set_delay(vals)
             else:
-                if self._plastic and name == "delay":
-                    self._set_plastic_delay(vals)
-                netcons.set(self._netcons, name, vals)
+                raise KeyError(f"'{name}' is not an attribute of this projection's connections")
 
     def _set_rule(self, name, vals):
         if name == "dendritic_delay_fraction":
             if np.any(vals != 1):
-                raise ValueError("PowerLawSTDPSyn takes all of the delay as dendritic")
+                raise ValueError("the power-law rule on NEURON takes all of the delay as dendritic")
             return
         if len(np.unique(vals)) > 1:
-            raise ValueError(f"PowerLawSTDPSyn shares '{name}' among the connections onto a "
-                             "neuron: give one value per projection")
+            raise ValueError(f"the power-law rule shares '{name}' among the connections of a "
+                             "projection: give one value per projection")
         if len(vals):
             self._rule[name] = float(vals[0])
-            for syn in self._plastic_targets.values():
-                setattr(syn, name, float(vals[0]))
+            for m in self._matrices:
+                setattr(m, name, float(vals[0]))
 
-    def _set_plastic_delay(self, vals):
+    def _set_delay(self, vals):
         if len(np.unique(vals)) > 1:
-            raise NotImplementedError("PowerLawSTDPSyn takes one delay per projection")
+            raise NotImplementedError("a projection on NEURON takes one delay")
         if len(vals):
             self._delay = float(vals[0])
+            for nc in self._row_netcons:
+                nc.delay = self._delay
             for nc in self._post_netcons:
                 nc.delay = 2 * self._delay
 
@@ -296,14 +384,3 @@ class _Connection:
     def as_tuple(self, *names):
         return tuple(getattr(self, n) for n in names)
 
-
-def _groups(weights, delays):
-    """Positions grouped by identical (weight, delay)."""
-    if weights.size == 0:
-        return []
-    if np.all(weights == weights[0]) and np.all(delays == delays[0]):
-        return [((float(weights[0]), float(delays[0])), np.arange(weights.size))]
-    keys = np.stack([weights, delays], axis=1)
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-    return [((float(u[0]), float(u[1])), np.flatnonzero(inverse.ravel() == k))
-            for k, u in enumerate(unique)]

@@ -1,17 +1,18 @@
 """One plastic synapse driven by given pre- and postsynaptic spike times (rule conformance).
 
-Two ``VecStim`` play the trains.  The presynaptic one reaches a
-PowerLawSTDPSyn through a NetCon with the synapse's delay d; the
-postsynaptic one stands for the postsynaptic neuron and reaches it as a
-neuron's spikes do in a network (weight -1, delay 2 d, see
+The synapse is the one the network uses: a plastic ``SynapticMatrix`` of one
+connection onto an ``AlphaISynExact`` receptor.  Two ``VecStim`` play the trains.
+The presynaptic one reaches the matrix as a presynaptic neuron does (weight 0 =
+its row, delay d); the postsynaptic one stands for the postsynaptic neuron and
+reaches it as a neuron's spikes do in a network (weight -1, delay 2 d, see
 :mod:`synapses`).
 
-The weight is recorded at every step: NEURON samples at the end of each step
-t_k, then delivers the events due by t_k + h/2, so the sample at T + h holds
-the weight right after the presynaptic arrival at T = t_pre + d and before
-any later event (the earliest can come at T + h).
-Neither hoc callbacks (``CVode.event``, run after all the events of their
-step) nor ``Vector.record(..., dt)`` (itself an event on the queue) would do.
+The weight (the matrix's ``w_probe``) is recorded at every step: NEURON samples
+at the end of each step t_k, then delivers the events due by t_k + h/2, so the
+sample at T + h holds the weight right after the presynaptic arrival at
+T = t_pre + d and before any later event (the earliest can come at T + h).
+Neither hoc callbacks (``CVode.event``, run after all the events of their step)
+nor ``Vector.record(..., dt)`` (itself an event on the queue) would do.
 """
 import numpy as np
 from neuron import h
@@ -19,6 +20,7 @@ from neuron import h
 from pyNN.neuron import simulator
 
 from . import runcontrol, synapses
+
 
 def replay(pre_times, post_times, synapse_type, timestep):
     """(times, weights in nA, pre and post times as fired) of one synapse of ``synapse_type``.
@@ -34,16 +36,21 @@ def replay(pre_times, post_times, synapse_type, timestep):
 
     host = h.Section(name="replay_host")
     host.insert("pas")
-    syn = h.PowerLawSTDPSyn(host(0.5))
-    synapses.configure(syn, synapses.rule_parameters(synapse_type), tau_syn=1.0, tau_m=10.0)
+    receptor = h.AlphaISynExact(host(0.5))
+    receptor.claim_slot()
+    matrix = h.SynapticMatrix(host(0.5))
+    synapses.configure(matrix, synapses.rule_parameters(synapse_type))
+    matrix.build(h.Vector([0.0]), h.Vector([0.0]), h.Vector([weight]),
+                 h.Vector([receptor.slot]))
+    matrix.probe = 0
     sources = [h.VecStim(), h.VecStim()]
     trains = [h.Vector(np.asarray(pre_times, dtype=float)),
               h.Vector(np.asarray(post_times, dtype=float))]
     for source, train in zip(sources, trains):
         source.play(train)
-    pre = h.NetCon(sources[0], syn)
-    pre.weight[0], pre.delay = weight, delay
-    post = h.NetCon(sources[1], syn)
+    pre = h.NetCon(sources[0], matrix)
+    pre.weight[0], pre.delay = 0, delay
+    post = h.NetCon(sources[1], matrix)
     post.weight[0], post.delay = -1, 2 * delay
     fired = [h.Vector(), h.Vector()]
     recorders = [h.NetCon(s, None) for s in sources]
@@ -51,7 +58,7 @@ def replay(pre_times, post_times, synapse_type, timestep):
         rec.record(vec)
 
     trace = h.Vector()
-    trace.record(pre._ref_weight[0])
+    trace.record(matrix._ref_w_probe)
     t_end = max(np.max(pre_times, initial=0) + delay,
                 np.max(post_times, initial=0) + 2 * delay) + 2 * timestep
     simulator.state.run_until(t_end)

@@ -2,7 +2,7 @@
 
 Integration: fixed step ``timestep`` with Crank-Nicolson (``secondorder = 2``):
 the leak then decays by (1 - a)/(1 + a) = exp(-h/tau_m) + O(a^3), a = h/(2 tau_m),
-per step, and AlphaISynExact/PowerLawSTDPSyn give the current that makes the
+per step, and AlphaISynExact gives the current that makes the
 step propagate the synaptic input exactly (see nmodl/alpha_exact.inc), so the
 membrane follows NEST's exact integration of iaf_psc_alpha on the same grid.
 CVode is refused: the synapses' step currents assume the fixed step.
@@ -10,7 +10,7 @@ CVode is refused: the synapses' step currents assume the fixed step.
 Events go through NEURON's fixed-step bin queue (``CVode.queue_mode(1)``):
 O(1) per event instead of a splay tree (measured 17 % faster on the network).
 It delivers the events of a step in no particular order, which the synapses
-allow for (see nmodl/PowerLawSTDPSyn.mod); times stay exact because every
+allow for (see nmodl/SynapticMatrix.mod); times stay exact because every
 spike and every delay lies on the grid.
 """
 import neuron

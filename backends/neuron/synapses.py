@@ -1,21 +1,20 @@
-"""Synapse types on NEURON: the power-law STDP rule as the mechanism PowerLawSTDPSyn.
+"""Synapse types on NEURON: the power-law STDP rule inside the synaptic matrix.
 
-``STDPMechanism(SpikePairRule, PowerLawWeightDependence)`` becomes
-``PowerLawSTDPSyn`` (nmodl/PowerLawSTDPSyn.mod): one point process per
-postsynaptic neuron and projection, both the alpha current and the rule;
-every connection is one NetCon onto it whose weight vector holds
-(w, Kplus, t_last).  The postsynaptic neuron's spikes reach it through one
-more NetCon (weight -1, delay 2 d), so that pre and post times are compared
-where they arrive (t_pre + d and t_post + 2 d): the difference is NEST's
-t_post + d - t_pre with the delay all dendritic, and every delay is at least
-d, also between MPI ranks.  Events of the same time may arrive in any order
-(see the .mod file).  Parameters (PyNN names = mechanism names):
+``STDPMechanism(SpikePairRule, PowerLawWeightDependence)`` makes a projection's
+``SynapticMatrix`` (nmodl/SynapticMatrix.mod, see :mod:`projection`) plastic: it keeps
+per connection its weight, per presynaptic neuron Kplus and the last arrival, per
+postsynaptic neuron Kminus.  The postsynaptic neuron's spikes reach the matrix through
+one more NetCon (weight -1 - target, delay 2 d), so that pre and post times are compared
+where they arrive (t_pre + d and t_post + 2 d): the difference is NEST's t_post + d - t_pre
+with the delay all dendritic, and every delay is at least d, also between MPI ranks.
+Events of the same time may arrive in any order (see the .mod file).  Parameters
+(PyNN names = mechanism names):
 
     dw = +A_plus w0^(1-mu) w^mu exp(-dt/tau_plus)   (dt = t_post + d - t_pre > 0)
     dw = -A_minus w exp(dt/tau_minus)                 (dt < 0),   w >= 0
 
 ``A_plus`` = lambda, ``A_minus`` = lambda alpha.  The rule's parameters are
-shared by all connections onto a neuron: per-connection values are refused,
+shared by all connections of a projection: per-connection values are refused,
 and the delay must be one value per projection.
 """
 from pyNN.neuron.standardmodels import synapses as pynn_synapses
@@ -24,7 +23,7 @@ from pyNN.standardmodels import build_translations
 
 from pynn_hpc import standardmodels as std
 
-MODEL = "PowerLawSTDPSyn"
+MODEL = "PowerLawSTDP"          # a plastic SynapticMatrix
 RULE_PARAMETERS = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w0", "mu")
 
 StaticSynapse = pynn_synapses.StaticSynapse
@@ -63,16 +62,16 @@ class STDPMechanism(pynn_synapses.BaseSynapse, std_synapses.STDPMechanism):
 
     def __init__(self, timing_dependence=None, weight_dependence=None, voltage_dependence=None,
                  dendritic_delay_fraction=1.0, weight=0.0, delay=None):
-        # pyNN.neuron's __init__ refuses dendritic delays under MPI: PowerLawSTDPSyn
+        # pyNN.neuron's __init__ refuses dendritic delays under MPI: the matrix
         # compares arrival times instead and needs no zero-delay NetCon
         std_synapses.STDPMechanism.__init__(self, timing_dependence, weight_dependence,
                                             voltage_dependence, dendritic_delay_fraction,
                                             weight, delay)
         if self.model == MODEL:
             if dendritic_delay_fraction != 1.0:
-                raise ValueError("PowerLawSTDPSyn takes all of the delay as dendritic "
+                raise ValueError("the power-law rule on NEURON takes all of the delay as dendritic "
                                  "(dendritic_delay_fraction=1), as NEST's stdp_pl_synapse_hom")
-            std.check_one_value_per_projection(self, "PowerLawSTDPSyn (one per neuron)")
+            std.check_one_value_per_projection(self, "the power-law rule on NEURON")
 
 
 def rule_parameters(synapse_type):
@@ -82,19 +81,18 @@ def rule_parameters(synapse_type):
     for name in RULE_PARAMETERS:
         value = native[name]
         if not value.is_homogeneous:
-            raise ValueError(f"PowerLawSTDPSyn shares '{name}' among the connections onto a "
-                             "neuron: give one value per projection")
+            raise ValueError(f"the power-law rule shares '{name}' among the connections of a "
+                             "projection: give one value per projection")
         value.shape = (1,)
         values[name] = float(value.evaluate(simplify=True))
     return values
 
 
-def configure(syn, rule, tau_syn, tau_m):
-    """Set a PowerLawSTDPSyn's time constants and rule parameters (``rule_parameters``)."""
-    syn.tau = tau_syn
-    syn.tau_m = tau_m
+def configure(matrix, rule):
+    """Make a SynapticMatrix plastic with the rule's parameters (``rule_parameters``)."""
+    matrix.plastic = 1
     for name, value in rule.items():
-        setattr(syn, name, value)
+        setattr(matrix, name, value)
 
 
 def is_power_law(synapse_type):

@@ -16,15 +16,22 @@ instance's own Random123 stream (set with drive_stream.set_ids(...), restarted
 at every initialisation), so a train depends on its ids only, not on the
 MPI distribution.
 
+Network input: a SynapticMatrix (SynapticMatrix.mod) adds the weights of the spikes
+arriving at this synapse in a step to its slot (``slot``, given by claim_slot()) in a
+table of the process (a slot is written and read on its synapse's thread only); the synapse folds it into D at the
+start of its current computation, after all events of the step, and empties it.
+Direct NetCons work as well (NET_RECEIVE).
+
 Units: nA, ms, Hz (drive_rate).
 ENDCOMMENT
 
 NEURON {
     POINT_PROCESS AlphaISynExact
     RANGE tau, tau_m, i, I, D
-    RANGE drive_rate, drive_weight, drive_start, drive_stop
+    RANGE drive_rate, drive_weight, drive_start, drive_stop, slot
     NONSPECIFIC_CURRENT i
     RANDOM drive_stream
+    THREADSAFE
 }
 
 UNITS {
@@ -38,7 +45,16 @@ PARAMETER {
     drive_weight = 0 (nA)
     drive_start = 0 (ms)
     drive_stop = 1e12 (ms)
+    slot = -1                       : this synapse's entry in the table of arriving weights
 }
+
+VERBATIM
+#include <vector>
+/* weight (nA) arriving in the current step at each slot, and the thread of its synapse
+   (read by SynapticMatrix.mod); slots are only added while building the network */
+std::vector<double> pynn_hpc_pending;
+std::vector<int> pynn_hpc_slot_thread;
+ENDVERBATIM
 
 ASSIGNED {
     i (nA)
@@ -58,11 +74,42 @@ INITIAL {
     D = 0
     propagators()
     random_setseq(drive_stream, 0)     : every run draws the same train (set_ids alone does not)
+VERBATIM
+    if (slot >= 0) {
+        pynn_hpc_pending[(size_t) slot] = 0;
+        pynn_hpc_slot_thread[(size_t) slot] = (int) (_nt - nrn_threads);
+    }
+ENDVERBATIM
 }
 
 BREAKPOINT {
     SOLVE advance
+    receive()
     i = -(p_I*I + p_D*D)
+}
+
+PROCEDURE receive() {
+    : the weights that arrived in this step (nrn_cur runs this twice: the second finds 0)
+VERBATIM
+    if (slot >= 0) {
+        double& arrived = pynn_hpc_pending[(size_t) slot];
+        if (arrived != 0) {
+            D = D + arrived * exp(1.0) / tau;
+            arrived = 0;
+        }
+    }
+ENDVERBATIM
+}
+
+PROCEDURE claim_slot() {
+    : a new slot in the table of arriving weights, for SynapticMatrix
+VERBATIM
+    if (slot < 0) {
+        slot = (double) pynn_hpc_pending.size();
+        pynn_hpc_pending.push_back(0.0);
+        pynn_hpc_slot_thread.push_back(-1);
+    }
+ENDVERBATIM
 }
 
 PROCEDURE advance() {
