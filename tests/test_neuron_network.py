@@ -181,22 +181,28 @@ def test_other_connectors(neuron_sim):
     assert 0 < len(prob) < 25 and np.nansum(w) == pytest.approx(0.03 * len(prob))
 
 
-def test_cells_moved_to_another_thread_are_caught(neuron_sim):
-    """A partition changed after connecting can move a projection's targets to another NEURON
-    thread; the matrix must stop at its first event rather than deliver across threads."""
+def test_targets_split_between_threads_are_caught(neuron_sim, capfd):
+    """A partition changed after connecting can split a matrix's targets between NEURON
+    threads (a matrix lives on its first target's section, so moving all of them is fine);
+    the run must stop before it delivers across threads."""
     from pyNN.neuron import simulator
     sim = neuron_sim
     sim.setup(timestep=0.1, min_delay=0.1, max_delay=1.5, threads=2)
     a = sim.Population(4, sim.IF_curr_alpha(**dict(P.NEURON, i_offset=1.0)))
     prj = sim.Projection(a, a, sim.AllToAllConnector(allow_self_connections=False),
                          sim.StaticSynapse(weight=0.01, delay=1.0))
-    assert list(prj._threads_of(range(4))) == [0, 0, 1, 1]
+    before = prj._threads_of(range(4))
     pc = simulator.state.parallel_context
-    for t, cells in enumerate(([a[2], a[3]], [a[0], a[1]])):         # swap the threads
+    roots = [list(pc.get_partition(0)), list(pc.get_partition(1))]
+    moved = a[1]._cell                                      # only a[1] changes thread
+    roots[before[1]].remove(moved)
+    roots[1 - before[1]].append(moved)
+    for t, secs in enumerate(roots):
         sections = h.SectionList()
-        for cell in cells:
-            sections.append(sec=cell._cell)
+        for sec in secs:
+            sections.append(sec=sec)
         pc.partition(t, sections)
-    assert list(prj._threads_of(range(4))) == [1, 1, 0, 0]
+    assert prj._threads_of([1])[0] == 1 - before[1]
     with pytest.raises(RuntimeError):
         sim.run(100.0)
+    assert "split a synaptic matrix's targets between threads" in capfd.readouterr().err

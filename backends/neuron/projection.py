@@ -45,6 +45,8 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
                                    connector, synapse_type, source, receptor_type, space, label)
         self._matrices = []                    # one SynapticMatrix per thread with targets
+        self._matrix_posts = []                # and the postsynaptic indices of its targets
+        self._thread_check = None
         self._row_netcons = []                 # presynaptic neuron -> matrix
         self._post_netcons = []                # postsynaptic neuron -> matrix (plastic)
         self._pending = []                     # (pre, post, weight) given by the connector
@@ -152,6 +154,19 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
             p, q = pre[sel], post[sel]
             local = np.searchsorted(ours, q)
             self._make_matrix(p, q, local, ours, weight if uniform else weight[sel])
+        if simulator.state.parallel_context.nthread() > 1:
+            self._thread_check = h.FInitializeHandler(0, self._check_threads)
+
+    def _check_threads(self):
+        """A matrix delivers in its thread: all its targets must still be there (see doc)."""
+        if not any(p is self for p in _projections):       # of an earlier setup()
+            return
+        for posts in self._matrix_posts:
+            if len(np.unique(self._threads_of(posts))) > 1:
+                raise RuntimeError(
+                    f"{self.label}: the NEURON thread partition changed after connecting and "
+                    "split a synaptic matrix's targets between threads; set the partition "
+                    "(ParallelContext.partition) before creating projections")
 
     def _make_matrix(self, pre, post, target, posts, weight):
         cells = [self._cell(j) for j in posts]
@@ -181,6 +196,7 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
                 nc.delay = 2 * self._delay
                 self._post_netcons.append(nc)
         self._matrices.append(matrix)
+        self._matrix_posts.append(posts)
         self._pre_chunks.append(pre)
         self._post_chunks.append(post)
         self._index_cache = None

@@ -50,10 +50,9 @@ PARAMETER {
 
 VERBATIM
 #include <vector>
-/* weight (nA) arriving in the current step at each slot, and the thread of its synapse
-   (read by SynapticMatrix.mod); slots are only added while building the network */
+/* weight (nA) arriving in the current step at each slot (written by SynapticMatrix.mod);
+   slots are only added while building the network */
 std::vector<double> pynn_hpc_pending;
-std::vector<int> pynn_hpc_slot_thread;
 ENDVERBATIM
 
 ASSIGNED {
@@ -77,7 +76,6 @@ INITIAL {
 VERBATIM
     if (slot >= 0) {
         pynn_hpc_pending[(size_t) slot] = 0;
-        pynn_hpc_slot_thread[(size_t) slot] = (int) (_nt - nrn_threads);
     }
 ENDVERBATIM
 }
@@ -107,7 +105,6 @@ VERBATIM
     if (slot < 0) {
         slot = (double) pynn_hpc_pending.size();
         pynn_hpc_pending.push_back(0.0);
-        pynn_hpc_slot_thread.push_back(-1);
     }
 ENDVERBATIM
 }

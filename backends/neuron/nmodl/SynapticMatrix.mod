@@ -9,7 +9,8 @@ through ONE NetCon (weight[0] = row index >= 0, delay d), so NEURON makes a NetC
 presynaptic neuron, not per synapse; the synapses of a row are then delivered here, in C:
 each adds its weight to the target receptor's slot of weight arriving this step
 (AlphaISynExact.mod), which the receptor folds into its current before anything uses it.
-The receptors must be on this instance's thread (checked at the first event).
+The receptors must be on this instance's thread (the projection checks it at every
+initialisation).
 
 Power-law STDP (plastic = 1, NEST's stdp_pl_synapse_hom; Morrison et al. 2007): all-to-all
 pairs, all of the delay d dendritic.  Times are taken where the events arrive here: a
@@ -62,7 +63,6 @@ PARAMETER {
 
 ASSIGNED {
     handle
-    checked
     w_probe
 }
 
@@ -72,7 +72,6 @@ VERBATIM
 #include <vector>
 
 extern std::vector<double> pynn_hpc_pending;        /* AlphaISynExact.mod */
-extern std::vector<int> pynn_hpc_slot_thread;
 
 struct SynapticMatrixData {
     std::vector<int64_t> row;               /* row r: synapses row[r] .. row[r+1]-1 */
@@ -113,7 +112,6 @@ ENDVERBATIM
 }
 
 INITIAL {
-    checked = 0
 VERBATIM
     {
         SynapticMatrixData* m = matrix_of(handle);
@@ -259,15 +257,6 @@ NET_RECEIVE(w) {
 VERBATIM
     SynapticMatrixData* m = matrix_of(handle);
     double T = t;
-    if (!checked) {
-        for (size_t j = 0; j < m->slot.size(); ++j) {
-            if (pynn_hpc_slot_thread[m->slot[j]] != (int) (_nt - nrn_threads)) {
-                hoc_execerror("SynapticMatrix: a target neuron is not on the matrix's thread;",
-                              "create every cell before connecting");
-            }
-        }
-        checked = 1;
-    }
     double* pending = pynn_hpc_pending.data();
     if (_args[0] >= 0) {
         /* a presynaptic spike of row r, arriving at T */
