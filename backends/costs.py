@@ -14,10 +14,10 @@ COSTS = {
         "per_connection_b": 34.33,
     },
     "neuron": {
-        "measured": "2026-11-26, NEURON 9.0.2, PyNN 0.13.0, 1 thread, 2-core/24 GB x86_64; "
-                    "6 sizes, 1,125 to 11,250 neurons, 1.3 M to 25 M connections, worst error 11 %",
-        "base_mb": 193.1,
-        "per_neuron_kb": 8.67,
-        "per_connection_b": 293.94,
+        "measured": "2026-11-26, NEURON 9.0.2 (synaptic matrices), PyNN 0.13.0, 1 thread, "
+                    "2-core/24 GB x86_64; worst error of the fit 4.2 %",
+        "base_mb": 149.6,
+        "per_neuron_kb": 10.41,
+        "per_connection_b": 38.37,
     },
 }

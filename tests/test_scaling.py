@@ -79,13 +79,14 @@ def test_presets_and_overrides():
         resolve("laptop")
 
 
-@pytest.mark.parametrize("scale, k", [(0.2, 1.0), (1.0, 0.1)])
-def test_estimate_within_25_percent_of_measured_peak_memory(tmp_path, scale, k):
-    p = cli("run", "--scale", str(scale), "--indegree-scale", str(k), "--presim", "10",
-            "--simtime", "20", "--threads", "2", "--output", str(tmp_path))
+@pytest.mark.parametrize("backend, scale, k", [("nest", 0.2, 1.0), ("nest", 1.0, 0.1),
+                                               ("neuron", 1.0, 0.1)])
+def test_estimate_within_25_percent_of_measured_peak_memory(tmp_path, backend, scale, k):
+    p = cli("run", "--backend", backend, "--scale", str(scale), "--indegree-scale", str(k),
+            "--presim", "10", "--simtime", "20", "--threads", "2", "--output", str(tmp_path))
     assert p.returncode == 0, p.stderr
     r = json.loads((tmp_path / "results.json").read_text())
-    predicted = estimate("nest", derive(scale, indegree_scale=k))["peak_rss_mb_per_process"]
+    predicted = estimate(backend, derive(scale, indegree_scale=k))["peak_rss_mb_per_process"]
     assert r["n_connections"] == derive(scale, indegree_scale=k).n_connections
     assert predicted == pytest.approx(r["peak_rss_mb"], rel=0.25)
 
