@@ -126,6 +126,7 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         **spikes,
         "regime": regime,
         "weights_EE": weight_summary(sample),
+        "weights_EE_sample": np.asarray(sample, dtype=float),     # written as weights_EE.npy
         "derived": d.as_dict(),
         "stdp": stdp,
     }

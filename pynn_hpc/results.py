@@ -34,15 +34,22 @@ def _atomic_write(path, write):
 
 
 def write(output, results, block=None):
-    """Write ``spikes.pkl`` (a Neo Block, PickleIO) then ``results.json``.
+    """Write ``spikes.pkl`` (a Neo Block, PickleIO), ``weights_EE.npy`` (the E->E weight
+    sample in nA, from ``results["weights_EE_sample"]``) then ``results.json``.
 
     ``results.json`` is written last: when it exists, the run is complete.
     """
     output = Path(output)
+    results = dict(results)
+    sample = results.pop("weights_EE_sample", None)
     if block is not None:
         import pickle
         _atomic_write(output / "spikes.pkl", lambda f: pickle.dump(block, f))
-        results = dict(results, spikes_file="spikes.pkl")
+        results["spikes_file"] = "spikes.pkl"
+    if sample is not None:
+        import numpy as np
+        _atomic_write(output / "weights_EE.npy", lambda f: np.save(f, np.asarray(sample)))
+        results["weights_file"] = "weights_EE.npy"
     return write_json(output / "results.json", results)
 
 
@@ -55,6 +62,12 @@ def write_json(path, data):
     """Write ``data`` as JSON to ``path`` atomically."""
     text = json.dumps(data, indent=2, default=_plain) + "\n"
     _atomic_write(path, lambda f: f.write(text.encode()))
+    return path
+
+
+def write_bytes(path, data):
+    """Write ``data`` (bytes) to ``path`` atomically."""
+    _atomic_write(path, lambda f: f.write(data))
     return path
 
 

@@ -34,6 +34,10 @@ def test_run_end_to_end(tmp_path):
     assert set(r["timings"]) == {"time_create", "time_connect", "time_presimulate", "time_simulate"}
     assert r["rate_hz"] > 0 and r["weights_EE"]["n"] > 1000
     assert r["weights_EE"]["quantiles"]["0.5"] > 0
+    sample = np.load(out / r["weights_file"])                  # the E->E weights summarised
+    assert len(sample) == r["weights_EE"]["n"]
+    assert sample.mean() == pytest.approx(r["weights_EE"]["mean"], rel=1e-12)
+    assert "weights_EE_sample" not in r
     with open(out / r["spikes_file"], "rb") as f:
         block = pickle.load(f)                     # a Neo Block (neo.io.PickleIO)
     trains = block.segments[0].spiketrains

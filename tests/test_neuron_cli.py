@@ -72,7 +72,8 @@ def test_one_and_two_mpi_processes_give_identical_spikes(one_process, tmp_path):
     assert w2["n"] == w1["n"] and w2["min"] == w1["min"] and w2["max"] == w1["max"]
     assert w2["mean"] == pytest.approx(w1["mean"], rel=1e-12)
     assert r2["n_connections"] == r1["n_connections"]
-    assert sorted(f.name for f in out2.iterdir()) == ["results.json", "spikes.pkl"]   # rank 0 only
+    assert sorted(f.name for f in out2.iterdir()) == ["results.json", "spikes.pkl",
+                                                      "weights_EE.npy"]     # rank 0 only, no temporaries
     assert p.stdout.count("written:") == 1
 
 

@@ -1,5 +1,5 @@
-"""The network built through PyNN on NEURON: connectivity, models, parameters, get/set, and
-the plasticity of every synapse checked against the reference on the network's own spikes."""
+"""The network built through PyNN on NEURON: connectivity, models, parameters, get/set,
+threads (the plastic weights of a running network: test_network_weights.py)."""
 import math
 
 import numpy as np
@@ -9,7 +9,6 @@ from neuron import h
 from pynn_hpc import parameters as P
 from pynn_hpc.derived import derive
 from pynn_hpc.network import connect, create, spike_pair_parameters
-from pynn_hpc.reference import power_law_weights
 
 from conftest import check_projection_get_set_sample, small_network
 
@@ -124,40 +123,6 @@ def test_projection_get_set_and_sample(net):
     ee.set(tau_plus=20.0)
     assert {m.tau_plus for m in ee._matrices} == {20.0}
     ee.set(tau_plus=P.STDP["tau_plus"])
-
-
-def test_every_plastic_weight_follows_the_reference_on_the_networks_spikes(neuron_sim):
-    """Run a small network; for every E->E synapse, the reference applied to the recorded
-    spike trains of its two neurons gives NEURON's weight (presynaptic spikes that arrived
-    before the end, then the potentiation by postsynaptic spikes seen after the last one;
-    events due exactly at the end are delivered at the start of the next step)."""
-    sim = neuron_sim
-    d = derive(0.02, indegree_scale=0.1, dc_rate=0.0)
-    sim.setup(timestep=0.1, min_delay=d.delay, max_delay=d.delay, threads=1, rng_seed=1)
-    E, I, recorded, drive = create(sim, d, seed=1)
-    prj = connect(sim, E, I, drive, d, seed=1)
-    t_end = 80.0
-    sim.run(t_end)
-    trains = {int(st.annotations["source_index"]): st.magnitude
-              for st in recorded.get_data("spikes").segments[0].spiketrains}
-    rule = dict(spike_pair_parameters(), mu=P.STDP["mu"], w0=d.w0)
-    lam = rule["A_plus"] * d.w0 ** (1 - rule["mu"])
-    pre_idx, post_idx, weights = np.array(prj["EE"].get("weight", format="list")).T
-    checked = 0
-    for i, j, w in zip(pre_idx.astype(int), post_idx.astype(int), weights):
-        pre = trains[i][trains[i] + d.delay < t_end - 1e-6]
-        post = trains[j]
-        ref = power_law_weights(pre, post, d.JE, d.delay, **rule)
-        expected = ref[-1] if len(ref) else d.JE
-        if len(pre):
-            k_plus = np.sum(np.exp(-(pre[-1] - pre) / rule["tau_plus"]))
-            for seen in post + d.delay:
-                if seen > pre[-1] + 1e-6 and seen + d.delay < t_end - 1e-6:
-                    expected += lam * expected ** rule["mu"] * k_plus * math.exp(
-                        -(seen - pre[-1]) / rule["tau_plus"])
-        assert w == pytest.approx(expected, rel=1e-9)
-        checked += w != d.JE
-    assert checked > 0.9 * len(weights)                            # nearly every weight changed
 
 
 def test_other_connectors(neuron_sim):

@@ -30,7 +30,13 @@ delay 2 d).  Differences between arrival times are NEST's t_post + d - t_pre, so
    the row's presynaptic neuron (the same for all its synapses: one delay),
        Kplus <- Kplus exp(-(T - t_last)/tau_plus) + 1,   t_last <- T.
 
-A pair at exactly zero time difference does nothing; w >= 0, no upper bound.  Events of
+A pair at exactly zero time difference does nothing; w >= 0, no upper bound.
+
+Reading the weights: NEST applies the potentiation lazily, so the weight it reports is the
+weight as of the connection's last presynaptic spike.  The matrix keeps that weight too
+(w_at_pre, set at every presynaptic arrival and by a same-time redo) and reports it, so
+that both simulators report the same numbers; the weight used for transmission (w) is
+the same as NEST's at every presynaptic spike.  Events of
 the same time may come in any order (NEURON's bin queue does not order them).  NEST's order
 at a time T where both arrive is: potentiation by the postsynaptic spike, depression,
 transmission.  If the presynaptic spike came first, the postsynaptic arrival finds
@@ -39,8 +45,9 @@ Kminus(T)), the same at both arrivals), potentiation with the trace before T's s
 (Kplus - 1), depression again, and the difference of the weights added to the weight
 already sent at T (exact: the alpha current is linear in its weights).
 
-Memory per synapse: 12 B static (target, weight), 20 B plastic (and the target's list of
-its synapses: synapse and presynaptic index).  Units: nA, ms.
+Memory per synapse: 12 B static (target, weight), 28 B plastic (and the weight at the last
+presynaptic spike, and the target's list of its synapses: synapse and presynaptic index).
+Units: nA, ms.
 ENDCOMMENT
 
 NEURON {
@@ -50,7 +57,7 @@ NEURON {
 }
 
 PARAMETER {
-    plastic = 0                     : 1: power-law STDP
+    plastic = 0                     : 1: power-law STDP (set before build)
     tau_plus = 20 (ms)
     tau_minus = 20 (ms)
     A_plus = 0.01                   : lambda
@@ -58,7 +65,7 @@ PARAMETER {
     mu = 0.4
     w0 = 0.001                      : reference weight of the power law (nA)
     eps = 1e-6 (ms)                 : times closer than this are the same time (NEST's stdp eps)
-    probe = -1                      : a synapse whose weight w_probe shows after every event
+    probe = -1                      : a synapse whose reported weight w_probe shows after every event
 }
 
 ASSIGNED {
@@ -74,6 +81,7 @@ VERBATIM
 extern std::vector<double> pynn_hpc_pending;        /* AlphaISynExact.mod */
 
 struct SynapticMatrixData {
+    bool is_plastic = false;                /* fixed by build() */
     std::vector<int64_t> row;               /* row r: synapses row[r] .. row[r+1]-1 */
     std::vector<int32_t> target;            /* per synapse: target (index into slot) */
     std::vector<double> weight;             /* per synapse (nA) */
@@ -82,6 +90,7 @@ struct SynapticMatrixData {
     std::vector<int64_t> col;               /* target j: entries col[j] .. col[j+1]-1 */
     std::vector<uint32_t> by_target;        /* per entry: the synapse */
     std::vector<int32_t> pre_of;            /* per entry: its row */
+    std::vector<double> weight_at_pre;      /* per synapse: w at its last presynaptic spike */
     std::vector<double> kplus, t_last;      /* per row */
     std::vector<double> kminus, kminus_before, t_kminus;    /* per target */
 };
@@ -170,7 +179,8 @@ VERBATIM
         for (int64_t r = 0; r < n_rows; ++r) {
             m->row[r + 1] += m->row[r];
         }
-        if (plastic) {
+        m->is_plastic = plastic != 0;
+        if (m->is_plastic) {
             size_t n_targets = slots.size();
             m->col.assign(n_targets + 1, 0);
             for (int64_t k = 0; k < n; ++k) {
@@ -181,6 +191,7 @@ VERBATIM
             }
             m->by_target.resize(n);
             m->pre_of.resize(n);
+            m->weight_at_pre = m->weight;
             std::vector<int64_t> next(m->col.begin(), m->col.end() - 1);
             for (int64_t r = 0; r < n_rows; ++r) {
                 for (int64_t k = m->row[r]; k < m->row[r + 1]; ++k) {
@@ -207,12 +218,14 @@ ENDVERBATIM
 
 PROCEDURE get_weights() {
 VERBATIM
-    /* get_weights(out): every weight, in the order of build */
+    /* get_weights(out): every weight, in the order of build (plastic: as of the last
+       presynaptic spike, as NEST reports them) */
     {
         SynapticMatrixData* m = matrix_of(handle);
+        const std::vector<double>& w = m->is_plastic ? m->weight_at_pre : m->weight;
         IvocVect* out = vector_arg(1);
-        vector_resize(out, (int) m->weight.size());
-        std::copy(m->weight.begin(), m->weight.end(), vector_vec(out));
+        vector_resize(out, (int) w.size());
+        std::copy(w.begin(), w.end(), vector_vec(out));
     }
 ENDVERBATIM
 }
@@ -236,6 +249,9 @@ VERBATIM
                 hoc_execerror("SynapticMatrix.set_weights: position outside the matrix", 0);
             }
             m->weight[p] = val[k];
+            if (m->is_plastic) {
+                m->weight_at_pre[p] = val[k];
+            }
         }
     }
 ENDVERBATIM
@@ -247,7 +263,7 @@ VERBATIM
     {
         SynapticMatrixData* m = matrix_of(handle);
         if (probe >= 0 && (size_t) probe < m->weight.size()) {
-            w_probe = m->weight[(size_t) probe];
+            w_probe = (m->is_plastic ? m->weight_at_pre : m->weight)[(size_t) probe];
         }
     }
 ENDVERBATIM
@@ -262,7 +278,7 @@ VERBATIM
         /* a presynaptic spike of row r, arriving at T */
         int64_t r = (int64_t) _args[0];
         int64_t begin = m->row[r], end = m->row[r + 1];
-        if (!plastic) {
+        if (!m->is_plastic) {
             for (int64_t k = begin; k < end; ++k) {
                 pending[m->slot[m->target[k]]] += m->weight[k];
             }
@@ -278,12 +294,13 @@ VERBATIM
                     wk = 0;
                 }
                 m->weight[k] = wk;
+                m->weight_at_pre[k] = wk;
                 pending[m->slot[j]] += wk;
             }
             m->kplus[r] = m->kplus[r] * exp(-(T - m->t_last[r]) / tau_plus) + 1;
             m->t_last[r] = T;
         }
-    } else if (plastic) {
+    } else if (m->is_plastic) {
         /* a postsynaptic spike of target j, arriving at T */
         int64_t j = (int64_t) (-_args[0]) - 1;
         m->kminus_before[j] = m->kminus[j] * exp(-(T - m->t_kminus[j]) / tau_minus);
@@ -309,11 +326,12 @@ VERBATIM
                 double w_new = (w_before + lam * pow(w_before, mu) * (kp - 1)) * dep;
                 pending[m->slot[j]] += w_new - wk;
                 wk = w_new;
+                m->weight_at_pre[m->by_target[e]] = w_new;
             }
         }
     }
     if (probe >= 0 && (size_t) probe < m->weight.size()) {
-        w_probe = m->weight[(size_t) probe];
+        w_probe = (m->is_plastic ? m->weight_at_pre : m->weight)[(size_t) probe];
     }
 ENDVERBATIM
 }
