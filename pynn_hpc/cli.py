@@ -3,6 +3,7 @@
     pynn-hpc run --backend nest --scale 1 --threads 2 --simtime 250 --presim 50 --seed 1 --output out
     pynn-hpc run --preset desktop --backend nest
     pynn-hpc estimate --preset hpc --backend nest
+    pynn-hpc compare --backends nest neuron --seeds 1 2 3 --preset teaching --output cmp
     pynn-hpc info
 
 Bad input ends with one line on stderr and exit code 2, before anything is built or written.
@@ -11,6 +12,7 @@ import argparse
 import importlib.metadata
 import json
 import sys
+from pathlib import Path
 
 from . import backends, parameters as P, presets
 from .derived import ParameterError
@@ -26,8 +28,9 @@ def _fail(message):
     return 2
 
 
-def _network_options(p):
-    p.add_argument("--backend", default="nest", help="simulator backend (default: nest)")
+def _network_options(p, backend=True):
+    if backend:
+        p.add_argument("--backend", default="nest", help="simulator backend (default: nest)")
     p.add_argument("--preset", help=f"one of {', '.join(presets.PRESETS)}; options below override it")
     p.add_argument("--scale", type=float, help="network size: 11,250 x scale neurons (default 1)")
     p.add_argument("--indegree-scale", type=float, dest="indegree_scale",
@@ -81,6 +84,20 @@ def build_parser():
     rep.add_argument("--seed", type=int, default=1, help="without files: seed of the trains")
     rep.add_argument("--delay", type=float, default=P.NETWORK["delay"], help="ms (default 1.5)")
     rep.add_argument("--output", help="directory for replay.json")
+
+    cmp = sub.add_parser("compare", help="do the backends run the same network? each "
+                         "statistic's distributions against the reference's seed-to-seed spread")
+    cmp.add_argument("runs", nargs="*", help="output directories of 'pynn-hpc run' to compare "
+                     "(default: make the runs, one per backend and seed, in OUTPUT/runs)")
+    cmp.add_argument("--backends", nargs="+", default=["nest", "neuron"],
+                     help="default: nest neuron")
+    cmp.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5],
+                     help="one run per backend and seed (default: 1 2 3 4 5; at least 3)")
+    cmp.add_argument("--reference", default="nest", help="the backend whose seed-to-seed "
+                     "spread is the tolerance (default: nest)")
+    _network_options(cmp, backend=False)
+    cmp.add_argument("--output", default="comparison", help="directory for comparison.json, "
+                     "comparison.png and the runs (default: %(default)s)")
 
     sub.add_parser("info", help="list the backends, installed or not, with versions")
     return parser
@@ -231,6 +248,121 @@ def cmd_replay(args):
     return 0
 
 
+#: fewest reference runs for a tolerance (with 3, a simulator equal to the reference is
+#: still judged different on some statistic about 1 time in 4; with 5, rarely)
+C_MIN_RUNS = 3
+
+#: what must be equal for two runs to be the same network
+SAME_NETWORK = ("derived", "stdp", "presim_ms", "simtime_ms", "dt_ms")
+
+
+def _make_runs(args, output):
+    """One ``pynn-hpc run`` per backend and seed (fresh processes), reusing finished ones."""
+    import subprocess
+    dirs = []
+    for backend in args.backends:
+        for seed in args.seeds:
+            run_dir = output / "runs" / f"{backend}-seed{seed}"
+            dirs.append(run_dir)
+            if (run_dir / "results.json").exists():
+                print(f"{backend}, seed {seed}: reusing {run_dir}")
+                continue
+            cmd = [sys.executable, "-m", "pynn_hpc.cli", "run", "--backend", backend,
+                   "--seed", str(seed), "--output", str(run_dir)]
+            for name in ("preset", "scale", "indegree_scale", "dc_rate", "threads", "simtime",
+                         "presim"):
+                value = getattr(args, name)
+                if value is not None:
+                    cmd += ["--" + name.replace("_", "-"), str(value)]
+            cmd += ["--compensation", args.compensation]
+            print(f"{backend}, seed {seed}: running", flush=True)
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            if p.returncode != 0:
+                tail = " ".join(p.stderr.strip().splitlines()[-1:])
+                raise ParameterError(f"the run of {backend} with seed {seed} failed: {tail}")
+    return dirs
+
+
+def _load_runs(dirs):
+    from .analysis import compare as C
+    runs = []
+    for d in dirs:
+        if not (d / "results.json").is_file():
+            raise ParameterError(f"{d} holds no results.json: give output directories of "
+                                 "'pynn-hpc run'")
+        runs.append(C.load_run(d))
+    first = runs[0]
+    for r in runs[1:]:
+        for key in SAME_NETWORK:
+            if r.get(key) != first.get(key):
+                raise ParameterError(f"{r['path']} and {first['path']} are different networks "
+                                     f"('{key}' differs): compare runs of the same network")
+    return runs
+
+
+def cmd_compare(args):
+    from . import results as R
+    try:
+        if len(set(args.seeds)) != len(args.seeds):
+            raise ParameterError("--seeds must be different from each other")
+        if args.runs:
+            dirs = [Path(d) for d in args.runs]
+            runs = _load_runs(dirs)
+            output = R.prepare_output(args.output)
+        else:
+            unknown = [b for b in args.backends if b not in backends.BACKENDS]
+            if unknown:
+                raise ParameterError(f"unknown backend '{unknown[0]}': choose from "
+                                     f"{', '.join(backends.BACKENDS)}")
+            if args.reference not in args.backends:
+                raise ParameterError(f"--reference {args.reference} is not among --backends")
+            if len(args.seeds) < C_MIN_RUNS:
+                raise ParameterError(f"give at least {C_MIN_RUNS} --seeds: the reference's "
+                                     "seed-to-seed spread is the tolerance")
+            args.backend = args.reference
+            _options(args)                      # check the network before running anything
+            output = R.prepare_output(args.output)
+            runs = _load_runs(_make_runs(args, output))
+        groups = {}
+        for r in runs:
+            groups.setdefault(r["backend"], []).append(r)
+        if args.reference not in groups:
+            raise ParameterError(f"no run of the reference backend '{args.reference}' among "
+                                 f"the runs (backends: {', '.join(groups)})")
+        seeds = [r["seed"] for r in groups[args.reference]]
+        if len(set(seeds)) != len(seeds):
+            raise ParameterError(f"two runs of '{args.reference}' have the same seed: the "
+                                 "tolerance needs runs that differ in their seed")
+        if len(groups[args.reference]) < C_MIN_RUNS:
+            raise ParameterError(f"need at least {C_MIN_RUNS} runs of '{args.reference}' with "
+                                 "different seeds: their differences are the tolerance")
+    except ParameterError as err:
+        return _fail(str(err))
+    from .analysis import compare as C, plots
+    report = C.compare(groups, args.reference)
+    r0 = runs[0]
+    title = (f"{r0['n_neurons']:,} neurons, indegree x {r0['indegree_scale']:g}, "
+             f"{r0['simtime_ms']:g} ms after {r0['presim_ms']:g} ms")
+    report.update(network=title, runs={b: [r["path"] for r in rs] for b, rs in groups.items()},
+                  table=C.table(report))
+    fig = plots.comparison_figure(groups, report, title)
+    import io
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=110)
+    R.write_bytes(output / "comparison.png", png.getvalue())
+    path = R.write_json(output / "comparison.json", report)
+    print(title)
+    print(report["table"])
+    for b, ok in report["agrees"].items():
+        print(f"{b}: {'agrees with' if ok else 'DIFFERS from'} {args.reference} "
+              f"({report['tolerance']})")
+    if len(groups[args.reference]) < 5:
+        print(f"note: {len(groups[args.reference])} reference runs give a loose tolerance; "
+              "5 or more seeds make the verdict firmer")
+    print(f"written: {path}, {output / 'comparison.png'}")
+    return 0
+
+
 def cmd_info(args):
     print(f"pynn_hpc {importlib.metadata.version('pynn_hpc')}")
     for name in backends.names():
@@ -246,7 +378,8 @@ def cmd_info(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    commands = {"run": cmd_run, "estimate": cmd_estimate, "replay": cmd_replay, "info": cmd_info}
+    commands = {"run": cmd_run, "estimate": cmd_estimate, "replay": cmd_replay,
+                "compare": cmd_compare, "info": cmd_info}
     return commands[args.command](args)
 
 
