@@ -24,6 +24,9 @@ def _atomic_write(path, write):
     """Call ``write(f)`` on a temporary file beside ``path`` and rename it into place."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)       # as open() would make it, not mkstemp's 0600
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)

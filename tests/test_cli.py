@@ -1,5 +1,6 @@
 """``pynn-hpc`` end to end, and every kind of bad input: one line, exit code 2, nothing written."""
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -20,6 +21,12 @@ def pynn_hpc(*args, prelude=None):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_run_end_to_end(tmp_path):
     out = tmp_path / "out"
     p = pynn_hpc("run", "--backend", "nest", *SMALL, "--output", str(out))
@@ -38,6 +45,8 @@ def test_run_end_to_end(tmp_path):
     assert len(sample) == r["weights_EE"]["n"]
     assert sample.mean() == pytest.approx(r["weights_EE"]["mean"], rel=1e-12)
     assert "weights_EE_sample" not in r
+    for name in ("results.json", "spikes.pkl", "weights_EE.npy"):     # umask, not 0600
+        assert (out / name).stat().st_mode & 0o044 == 0o044 & ~_umask(), name
     with open(out / r["spikes_file"], "rb") as f:
         block = pickle.load(f)                     # a Neo Block (neo.io.PickleIO)
     trains = block.segments[0].spiketrains
