@@ -59,10 +59,11 @@ def comparison_figure(groups, report, title=""):
     axes.flat[-1].axis("off")
     lines = [title] if title else []
     for b in others:
+        p = report["false_alarm"][b]
+        often = "under 1 %" if p < 0.01 else f"{100 * p:.0f} %"
         lines.append(f"{b}: {'AGREES with' if report['agrees'][b] else 'DIFFERS from'} {ref} "
                      f"({len(groups[b])} and {len(groups[ref])} runs; an identical simulator\n"
-                     f"    would be judged different on a statistic "
-                     f"{100 * report['false_alarm'][b]:.0f} % of the time)")
+                     f"    would be judged different on a statistic {often} of the time)")
     axes.flat[-1].text(0.0, 0.9, "\n".join(lines) + "\n\n" + "agreement: " +
                        report["tolerance"].replace("<=", "\n<="), va="top", fontsize=9, wrap=True)
     fig.tight_layout()

@@ -300,6 +300,10 @@ def _load_runs(dirs):
     return runs
 
 
+def _percent(p):
+    return "under 1 %" if p < 0.01 else f"{100 * p:.0f} %"
+
+
 def cmd_compare(args):
     from . import results as R
     try:
@@ -357,7 +361,7 @@ def cmd_compare(args):
         print(f"{b}: {'agrees with' if ok else 'DIFFERS from'} {args.reference} "
               f"({report['tolerance']}); with {len(groups[b])} and "
               f"{len(groups[args.reference])} runs a backend identical to the reference is "
-              f"judged different on a statistic {100 * report['false_alarm'][b]:.0f} % of the "
+              f"judged different on a statistic {_percent(report['false_alarm'][b])} of the "
               "time (more seeds: less)")
     print(f"written: {path}, {output / 'comparison.png'}")
     return 0
