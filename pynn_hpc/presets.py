@@ -7,7 +7,7 @@ Chosen from the measurements in README.md ("Scaling"), on a 2-core / 24 GB machi
 * ``desktop``: the largest network found asynchronous irregular that NEST runs in about a
   minute on 2 cores: the seed's 11,250 neurons with the indegree x 0.2 and no DC current
   (the DC-compensated network falls silent for k <= 0.2, see README).
-* ``teaching``: 5 s on NEST and 11 s on NEURON, still asynchronous irregular (sparser and
+* ``teaching``: 6 s on NEST and 5 s on NEURON, still asynchronous irregular (sparser and
   smaller networks fire faster: the rate is 38 Hz, not the seed's < 10 Hz).
 * ``hpc``: the seed's intended use, scale 10 and more, 100 ms presimulation + 1000 ms, for clusters.
 """
