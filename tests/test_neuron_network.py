@@ -7,8 +7,7 @@ import pytest
 from neuron import h
 
 from pynn_hpc import parameters as P
-from pynn_hpc.derived import derive
-from pynn_hpc.network import connect, create, spike_pair_parameters
+from pynn_hpc.network import spike_pair_parameters
 
 from conftest import check_projection_get_set_sample, small_network
 

@@ -33,7 +33,7 @@ from pyNN.space import Space
 from pynn_hpc.backends.projections import ProjectionArrays
 
 from . import synapses
-from .celltypes import ExactAlphaIF, SpikeSourcePoisson, drive_parameters
+from .celltypes import SpikeSourcePoisson, drive_parameters
 
 
 class Projection(ProjectionArrays, pyNN.neuron.Projection):
@@ -175,10 +175,7 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
             syn.claim_slot()
         matrix = h.SynapticMatrix(cells[0](0.5))
         if self._plastic:
-            if not all(isinstance(c, ExactAlphaIF) for c in cells):
-                raise NotImplementedError("power-law STDP on NEURON needs pynn_hpc's IF_curr_alpha")
-            matrix.plastic = 1
-            synapses.configure(matrix, self._rule)
+            synapses.configure(matrix, self._rule)        # before build: plastic storage
         matrix.build(h.Vector(pre.astype(float)), h.Vector(target.astype(float)),
                      h.Vector(np.asarray(weight, dtype=float)),
                      h.Vector([float(s.slot) for s in receptors]))
