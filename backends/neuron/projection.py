@@ -7,7 +7,7 @@ presynaptic neuron reaches a matrix through one NetCon (``ParallelContext.gid_co
 weight[0] = its row, delay d); the matrix then delivers the row to the targets'
 receptors (``esyn``/``isyn``, AlphaISynExact).  NEURON's object per connection (a NetCon
 and its hoc object, ~290 B and 0.6 us to make even from C) is what made connecting slow
-and large; a matrix needs 12 B per static and 20 B per plastic connection.
+and large; a matrix needs 12 B per static and 28 B per plastic connection.
 
 * static synapses: the matrix adds the weights to the targets;
 * power-law STDP: the matrix also runs the rule (one more NetCon per target neuron
