@@ -63,7 +63,7 @@ def comparison_figure(groups, report, title=""):
         often = "under 1 %" if p < 0.01 else f"{100 * p:.0f} %"
         lines.append(f"{b}: {'AGREES with' if report['agrees'][b] else 'DIFFERS from'} {ref} "
                      f"({len(groups[b])} and {len(groups[ref])} runs; an identical simulator\n"
-                     f"    would be judged different on a statistic {often} of the time)")
+                     f"    is judged different on a given statistic {often} of the time)")
     axes.flat[-1].text(0.0, 0.9, "\n".join(lines) + "\n\n" + "agreement: " +
                        report["tolerance"].replace("<=", "\n<="), va="top", fontsize=9, wrap=True)
     fig.tight_layout()

@@ -248,8 +248,9 @@ def cmd_replay(args):
     return 0
 
 
-#: fewest reference runs for a tolerance (with 3, a simulator equal to the reference is
-#: still judged different on some statistic about 1 time in 4; with 5, rarely)
+#: fewest reference runs for a tolerance (a simulator equal to the reference is judged
+#: different on a given statistic ~20 % of the time with 3 runs each, 2-4 % with 5:
+#: analysis.compare.false_alarm)
 C_MIN_RUNS = 3
 
 #: what must be equal for two runs to be the same network
@@ -361,8 +362,8 @@ def cmd_compare(args):
         print(f"{b}: {'agrees with' if ok else 'DIFFERS from'} {args.reference} "
               f"({report['tolerance']}); with {len(groups[b])} and "
               f"{len(groups[args.reference])} runs a backend identical to the reference is "
-              f"judged different on a statistic {_percent(report['false_alarm'][b])} of the "
-              "time (more seeds: less)")
+              f"judged different on a given statistic {_percent(report['false_alarm'][b])} of "
+              "the time (more seeds: less)")
     print(f"written: {path}, {output / 'comparison.png'}")
     return 0
 

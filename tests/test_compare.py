@@ -73,7 +73,7 @@ def test_reusing_runs_and_too_few_reference_runs(comparison, tmp_path):
     assert p.returncode == 0, p.stderr
     report = json.loads((tmp_path / "three" / "comparison.json").read_text())
     assert report["false_alarm"]["neuron"] > 0.1                   # 3 and 2 runs: a loose verdict
-    assert "judged different on a statistic" in p.stdout
+    assert "judged different on a given statistic" in p.stdout
 
 
 @pytest.mark.parametrize("args, message", [
