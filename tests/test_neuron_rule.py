@@ -52,16 +52,6 @@ def test_neuron_matches_reference_and_nest_on_poisson_trains(nest_sim, neuron_si
     np.testing.assert_allclose(on_neuron["weights"], on_nest["weights"], rtol=RTOL)
 
 
-def test_w0_keeps_the_fixed_point_in_proportion_on_neuron(neuron_sim):
-    rng = np.random.default_rng(7)
-    pre, post = poisson_train(rng, 40.0, 1000.0), poisson_train(rng, 40.0, 1000.0)
-    base = replay(neuron_sim, pre, post, weight=0.05)
-    c = 3.5
-    scaled = replay(neuron_sim, pre, post, weight=0.05 * c, stdp=dict(STDP, w0=STDP["w0"] * c))
-    np.testing.assert_allclose(scaled["weights"], c * base["weights"], rtol=RTOL)
-    np.testing.assert_allclose(scaled["weights"], scaled["reference"], rtol=RTOL)
-
-
 def test_weights_clip_at_zero_on_neuron(neuron_sim):
     strong = dict(STDP, alpha=500.0)             # A_minus = lambda alpha = 50: one pair clips
     r = replay(neuron_sim, [20.0, 40.0], [10.0, 15.0], delay=1.0, stdp=strong)

@@ -64,15 +64,17 @@ def test_nest_matches_reference_on_poisson_trains(nest_sim, delay, seed):
     np.testing.assert_allclose(r["weights"], r["reference"], rtol=1e-7)
 
 
-def test_w0_keeps_the_fixed_point_in_proportion(nest_sim):
-    """Weights c w with w0' = c w0 evolve as c times the weights with w0 (here on NEST, w0 != 1 pA)."""
+@pytest.mark.parametrize("backend, rtol", [("nest", 1e-7), ("neuron", 1e-6)])
+def test_w0_keeps_the_fixed_point_in_proportion(request, backend, rtol):
+    """Weights c w with w0' = c w0 evolve as c times the weights with w0 (w0 != 1 pA)."""
+    sim = request.getfixturevalue(f"{backend}_sim")
     rng = np.random.default_rng(7)
     pre, post = poisson_train(rng, 40.0, 1000.0), poisson_train(rng, 40.0, 1000.0)
-    base = replay(nest_sim, pre, post, weight=0.05)
+    base = replay(sim, pre, post, weight=0.05)
     c = 3.5
-    scaled = replay(nest_sim, pre, post, weight=0.05 * c, stdp=dict(STDP, w0=STDP["w0"] * c))
-    np.testing.assert_allclose(scaled["weights"], c * base["weights"], rtol=1e-7)
-    np.testing.assert_allclose(scaled["weights"], scaled["reference"], rtol=1e-7)
+    scaled = replay(sim, pre, post, weight=0.05 * c, stdp=dict(STDP, w0=STDP["w0"] * c))
+    np.testing.assert_allclose(scaled["weights"], c * base["weights"], rtol=rtol)
+    np.testing.assert_allclose(scaled["weights"], scaled["reference"], rtol=rtol)
 
 
 @pytest.mark.parametrize("bad", [dict(mu=1.5), dict(mu=-0.1), dict(w0=-0.001), dict(w0=0.0)])
