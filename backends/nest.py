@@ -28,7 +28,41 @@ import warnings
 
 import numpy as np
 
+from pynn_hpc.backends import launcher
+
 os.environ.setdefault("PYNEST_QUIET", "1")  # no banner
+
+
+def has_mpi():
+    """Whether the installed NEST was built with MPI, read from its ``config.h`` without
+    importing NEST (``nest.build_info["have_mpi"]`` once imported)."""
+    import importlib.util
+    spec = importlib.util.find_spec("nest")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    for location in spec.submodule_search_locations:
+        config = os.path.join(location, "include", "nest", "config.h")
+        if os.path.exists(config):
+            with open(config) as f:
+                return any(line.split()[:2] == ["#define", "HAVE_MPI"] for line in f)
+    return False
+
+
+def _check_mpi():
+    """A multi-rank launch of a NEST without MPI: one line naming the install script.
+
+    (NEST itself would print "[FATAL] ... not compiled with MPI support" on every rank and
+    exit with 127.)  Only rank 0 says it; every rank stops with exit code 2.
+    """
+    if launcher.size() > 1 and not has_mpi():
+        from pynn_hpc.backends import BackendUnavailable
+        raise BackendUnavailable(
+            f"this NEST was built without MPI and cannot run under mpirun with {launcher.size()} "
+            "processes: run 'bash scripts/install_nest_mpi.sh' (builds NEST with MPI, ~12 min "
+            "once), or run without mpirun and use --threads")
+
+
+_check_mpi()
 
 with warnings.catch_warnings():
     # pyNN.nest tries to compile its extensions with the compiler path recorded

@@ -11,12 +11,7 @@ that MPICH reports at exit ("yaksa: 1 leaked handle pool objects").
 """
 import os
 
-#: environment variables set by MPICH's hydra and by Open MPI for every rank
-LAUNCHER_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "PMIX_RANK")
-
-
-def launched_by_mpi():
-    return any(v in os.environ for v in LAUNCHER_VARIABLES)
+from pynn_hpc.backends.launcher import launched_by_mpi
 
 
 def init():
