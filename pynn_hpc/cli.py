@@ -12,7 +12,6 @@ import argparse
 import importlib.metadata
 import json
 import sys
-from pathlib import Path
 
 from . import backends, parameters as P, presets
 from .derived import ParameterError
