@@ -97,6 +97,8 @@ def build_parser():
     _network_options(cmp, backend=False)
     cmp.add_argument("--output", default="comparison", help="directory for comparison.json, "
                      "comparison.png and the runs (default: %(default)s)")
+    cmp.add_argument("--quiet", action="store_true",
+                     help="no line per run (backend, seed, time, rate): the verdict only")
 
     sub.add_parser("info", help="list the backends, installed or not, with versions")
     return parser
