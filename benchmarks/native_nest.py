@@ -56,8 +56,10 @@ def main():
     nest.SetDefaults("iaf_psc_alpha", model_params)
     E = nest.Create("iaf_psc_alpha", NE)
     I = nest.Create("iaf_psc_alpha", NI)
-    # the seed draws V_m with numpy's RandomState; one stream for E then I, as pynn_hpc (NumpyRNG)
-    rs = np.random.RandomState(a.seed)
+    # the seed draws V_m with numpy's RandomState; one stream for E then I, as pynn_hpc (NumpyRNG),
+    # seeded with child 0 of SeedSequence(seed) (V_m's own stream, pynn_hpc/seeds.py)
+    v_seed = np.random.SeedSequence(a.seed).spawn(2)[0].generate_state(1, np.uint32)[0]
+    rs = np.random.RandomState(int(v_seed))
     E.V_m = rs.normal(5.7, 7.2, NE)
     I.V_m = rs.normal(5.7, 7.2, NI)
     JE_pA = convert_synapse_weight(10.0, tau_syn, 250.0) * 0.14

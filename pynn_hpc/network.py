@@ -10,10 +10,12 @@ module with this model's additions; nothing here depends on which one.
 
 Fixed indegree with multapses and without autapses, every delay 1.5 ms,
 V_m(0) ~ N(5.7, 7.2) mV, spikes recorded from the first ``n_record`` E neurons.
+One ``seed`` gives V_m and connections independent streams (:mod:`pynn_hpc.seeds`).
 """
 from pyNN.random import NumpyRNG, RandomDistribution
 
 from . import parameters as P
+from .seeds import seed_for
 
 
 def stdp_synapse(sim, weight, delay, stdp=P.STDP):
@@ -32,7 +34,7 @@ def spike_pair_parameters(stdp=P.STDP):
 
 def create(sim, d, seed):
     """Populations, initial membrane potentials, the Poisson drive and recording."""
-    rng = NumpyRNG(seed=seed)
+    rng = NumpyRNG(seed=seed_for(seed, "v_init"))
     v_init = RandomDistribution("normal", mu=P.INITIAL_V["mean"], sigma=P.INITIAL_V["sigma"],
                                 rng=rng)
     cell = sim.IF_curr_alpha(**dict(P.NEURON, i_offset=P.NEURON["i_offset"] + d.i_dc))
@@ -47,7 +49,7 @@ def create(sim, d, seed):
 
 def connect(sim, E, I, drive, d, seed, stdp=P.STDP):
     """Fixed-indegree recurrent projections and one Poisson train per neuron."""
-    rng = NumpyRNG(seed=seed + 1)
+    rng = NumpyRNG(seed=seed_for(seed, "connect"))
 
     def indegree(n):
         return sim.FixedNumberPreConnector(n, allow_self_connections=False,

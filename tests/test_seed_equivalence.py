@@ -1,8 +1,12 @@
-"""pynn_hpc on NEST is the seed's network: the same spikes as the seed hand-written in PyNEST.
+"""Seeds: pynn_hpc on NEST is the seed's network, and one --seed gives independent streams.
 
-Both draw V_m from numpy's RandomState(seed) (E then I, as the seed draws with numpy), the
-connections from NEST's kernel RNG in the same order, and the Poisson drive from one generator,
-so the recorded spike trains must be identical, spike for spike.
+pynn_hpc and the seed hand-written in PyNEST both draw V_m from numpy's RandomState seeded by
+V_m's child of SeedSequence(seed) (E then I, as the seed draws with numpy), the connections
+from NEST's kernel RNG in the same order, and the Poisson drive from one generator, so the
+recorded spike trains must be identical, spike for spike.
+
+The numpy streams the network draws from (V_m, connections on NEURON) must differ between
+purposes and between seeds: ``compare`` treats seeds as independent samples.
 """
 import json
 import pickle
@@ -11,6 +15,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+from conftest import small_network
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--scale", "0.02", "--threads", "2", "--simtime", "80", "--presim", "20", "--seed", "4"]
@@ -42,3 +49,29 @@ def test_identical_spikes_to_native_nest(tmp_path):
     n = json.loads(native.stdout.strip().splitlines()[-1])
     assert r["n_connections"] == n["n_connections"]
     assert r["rate_hz"] == n["rate_hz"]
+
+
+def numpy_streams(sim, seed):
+    """The first draws of each NumpyRNG the network built with ``seed`` uses, by purpose."""
+    _, _, E, I, _, _, prj = small_network(sim, threads=1, seed=seed)
+    rngs = {"V_m": E.initial_values["v"].base_value.rng}
+    rngs.update({f"connections {key}": p._connector.rng for key, p in prj.items()
+                 if getattr(p._connector, "rng", None) is not None})
+    return {(seed, purpose): tuple(np.random.RandomState(rng.seed).random_sample(4))
+            for purpose, rng in rngs.items()}
+
+
+@pytest.mark.parametrize("backend", ["nest", "neuron"])
+def test_seeds_and_purposes_draw_independent_streams(backend, request):
+    """Seeding V_m with s and connections with s + 1 made run s's connections run s+1's V_m."""
+    sim = request.getfixturevalue(f"{backend}_sim")
+    streams = {}
+    for seed in (1, 2, 3):
+        streams.update(numpy_streams(sim, seed))
+    assert {purpose for _, purpose in streams} >= {"V_m", "connections EE"}
+    first = {}
+    for key, draws in streams.items():
+        same = first.setdefault(draws, key)
+        # the connectors of one network may share a stream; nothing else may
+        assert same == key or (same[0] == key[0] and "V_m" not in (same[1], key[1])), \
+            f"{key} draws {same}'s stream"

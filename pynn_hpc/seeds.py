@@ -1,0 +1,23 @@
+"""One seed, one independent random stream per purpose.
+
+A run's ``--seed`` s is expanded with numpy's ``SeedSequence``: purpose i (below) gets the
+32-bit seed of child i of ``SeedSequence(s)``, which hashes (s, i) together.  Streams of
+different purposes, or of different seeds, therefore do not overlap; seeding purposes with
+s and s + 1 (as before) made run s's connections run s+1's membrane potentials.
+
+    v_init   initial membrane potentials: one NumpyRNG, E then I
+    connect  the presynaptic indices of the fixed-indegree connectors where they are drawn in
+             Python (NEURON); NEST draws connections with its kernel RNG, seeded with s itself
+
+The simulators' own generators (NEST's kernel RNG, NEURON's Random123 Poisson streams) take
+s directly: each already keys its streams by seed and by thread or source.
+"""
+import numpy as np
+
+PURPOSES = ("v_init", "connect")
+
+
+def seed_for(seed, purpose):
+    """The integer seed (0 <= . < 2**32, as NumpyRNG takes) of ``purpose``'s stream for ``seed``."""
+    child = np.random.SeedSequence(int(seed)).spawn(len(PURPOSES))[PURPOSES.index(purpose)]
+    return int(child.generate_state(1, np.uint32)[0])
