@@ -12,6 +12,10 @@ class BackendUnavailable(RuntimeError):
     """The simulator of a known backend cannot be imported here."""
 
 
+class BackendBroken(BackendUnavailable):
+    """The backend is installed but cannot start (e.g. its NMODL build failed): the message says why."""
+
+
 #: name -> (module, pip extra that installs it, what it needs besides pip)
 BACKENDS = {
     "nest": ("pynn_hpc.backends.nest", "nest", "the nest-simulator wheel"),
@@ -36,5 +40,8 @@ def load(name):
     try:
         return importlib.import_module(module)
     except ImportError as err:
+        if (err.name or "").startswith("pynn_hpc"):   # our own module missing: a broken install
+            raise BackendBroken(f"backend '{name}' is missing from this installation of pynn_hpc "
+                                f"({err}): reinstall pynn_hpc") from err
         raise BackendUnavailable(
             f"backend '{name}' is not installed ({err}): {install_hint(name)}") from err
