@@ -259,16 +259,24 @@ def cmd_compare(args):
 
 
 def cmd_info(args):
+    """One line per backend: versions, 'not installed' with the pip command, or why it is broken.
+
+    Exit code 1 when an installed backend cannot start (e.g. its NMODL build failed), else 0."""
     print(f"pynn_hpc {importlib.metadata.version('pynn_hpc')}")
+    broken = False
     for name in backends.names():
         try:
             sim = backends.load(name)
+        except backends.BackendBroken as err:
+            print(f"  {name:10s} installed but broken: {err}")
+            broken = True
+            continue
         except backends.BackendUnavailable:
             print(f"  {name:10s} not installed: {backends.install_hint(name)}")
             continue
         v = sim.versions()
         print(f"  {name:10s} {v['simulator']} {v['simulator_version']}, PyNN {v['pynn_version']}")
-    return 0
+    return 1 if broken else 0
 
 
 def main(argv=None):
