@@ -23,9 +23,13 @@ Carlo on runs that all come from one process (1,000 values each, a random shift 
 per statistic about 20 % with 3 runs per backend, 2-4 % with 5, under 1 % with 8; the report
 states it for the numbers of runs at hand.  5 seeds by default.
 The test can fail: a network with other plasticity parameters lies outside the spread
-(tests/test_compare.py).
+(tests/test_compare.py).  A statistic that is identical in every reference run (a silent
+network: every rate 0) or has no values (no neuron fires 3 spikes) gives no tolerance: its
+verdict is ``None`` with the reason, never 0/0.
 """
+import json
 import logging
+import math
 import pickle
 import warnings
 from itertools import combinations
@@ -77,18 +81,69 @@ def distributions(spiketrains, t_start, t_stop, weights_nA, bin_ms=5.0, n_correl
             "weight": np.asarray(weights_nA, dtype=float) * 1000.0}
 
 
+class RunError(ValueError):
+    """A run directory that cannot be compared; the message says which and what to do."""
+
+
+def read_spiketrains(path):
+    """The spike trains of a ``pynn-hpc run`` spikes file: Neo NIX (``.nix``) or a pickled
+    Neo Block (anything else; loading a pickle runs code of whoever wrote it)."""
+    path = Path(path)
+    if path.suffix == ".nix":
+        from neo.io import NixIO
+        io = NixIO(str(path), mode="ro")
+        try:
+            block = io.read_block()
+        finally:
+            io.close()
+    else:
+        with open(path, "rb") as f:
+            block = pickle.load(f)
+    return block.segments[0].spiketrains
+
+
+#: what a comparison reads from results.json
+_NEEDED = ("backend", "seed", "presim_ms", "simtime_ms", "spikes_file", "weights_file")
+
+
+def read_results(path):
+    """``results.json`` of run directory ``path`` as a dict; RunError if missing or corrupt."""
+    path = Path(path)
+    file = path / "results.json"
+    if not file.is_file():
+        raise RunError(f"{path} holds no results.json: give output directories of "
+                       "'pynn-hpc run'")
+    try:
+        results = json.loads(file.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise RunError(f"{file} cannot be read ({err}): run that directory again")
+    missing = [k for k in _NEEDED if not isinstance(results, dict) or k not in results]
+    if missing:
+        raise RunError(f"{file} lacks '{missing[0]}': not the results.json of a "
+                       "'pynn-hpc run'; run that directory again")
+    return results
+
+
 def load_run(path, bin_ms=5.0, n_correlated=200):
     """results.json, spikes and weights of a ``pynn-hpc run`` output directory, with its
-    distributions (key ``distributions``)."""
-    import json
+    distributions (key ``distributions``); RunError if a file is missing or unreadable."""
     path = Path(path)
-    results = json.loads((path / "results.json").read_text())
-    with open(path / results["spikes_file"], "rb") as f:
-        block = pickle.load(f)
-    weights = np.load(path / results["weights_file"])
+    results = read_results(path)
+    files = {}
+    for key, read in (("spikes_file", read_spiketrains), ("weights_file", np.load)):
+        file = path / results[key]
+        if not file.is_file():
+            raise RunError(f"{file} is missing (results.json names it): run that directory "
+                           "again")
+        try:
+            files[key] = read(file)
+        except Exception as err:          # whatever a damaged NIX, pickle or npy raises
+            raise RunError(f"{file} cannot be read ({type(err).__name__}: "
+                           f"{str(err).splitlines()[0] if str(err) else ''}): run that "
+                           "directory again")
     t0 = results["presim_ms"]
-    dist = distributions(block.segments[0].spiketrains, t0, t0 + results["simtime_ms"], weights,
-                         bin_ms, n_correlated)
+    dist = distributions(files["spikes_file"], t0, t0 + results["simtime_ms"],
+                         files["weights_file"], bin_ms, n_correlated)
     return dict(results, path=str(path), distributions=dist)
 
 
@@ -117,48 +172,84 @@ def false_alarm(n_reference, n_other, trials=200, n_values=1000, seed_sd=0.05, s
     return hits / trials
 
 
+def _number(x):
+    """A finite float, or None (JSON has no NaN)."""
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def _no_verdict(reference, label, per, within):
+    """Why the reference's seed-to-seed distances ``within`` give no tolerance, or None."""
+    finite = [d for d in within if math.isfinite(d)]
+    if not finite:
+        return (f"no two runs of {reference} have a {label} to compare (too few "
+                f"{per}s with a value, e.g. neurons firing 3 spikes)")
+    if max(finite) == 0:
+        return (f"the {label} is identical in every run of {reference} (e.g. a silent "
+                "network): no seed-to-seed spread to judge against")
+    return None
+
+
 def compare(groups, reference):
     """Judge every backend against ``reference``.
 
     ``groups``: backend -> list of runs (each with ``distributions`` and ``seed``), the
     reference with at least two.  Returns a JSON-ready dict: per statistic the reference's
-    seed-to-seed distances and each backend's distances to the reference with its verdict;
-    per backend the mean and seed-to-seed sd of each statistic's mean; ``agrees`` per backend.
+    seed-to-seed distances and each backend's distances to the reference with its verdict
+    (True, False, or None with a ``reason`` when no verdict is possible); per backend the
+    mean and seed-to-seed sd of each statistic's mean; ``agrees`` per backend (False if a
+    statistic differs, else None if one has no verdict, else True) and ``no_verdict``, the
+    reasons per backend.  Undefined numbers are None.
     """
     ref = groups[reference]
     if len(ref) < 2:
         raise ValueError(f"need at least two runs of the reference '{reference}' with "
                          "different seeds: their differences are the tolerance")
     out = {"reference": reference, "tolerance": TOLERANCE, "statistics": {}, "means": {},
-           "agrees": {}}
+           "agrees": {}, "no_verdict": {}}
     for stat, (label, unit) in STATISTICS.items():
         within = [ks(a["distributions"][stat], b["distributions"][stat])
                   for a, b in combinations(ref, 2)]
-        entry = {"label": label, "per": unit,
-                 "reference_ks": within, "tolerance_ks": float(np.nanmax(within))}
+        reason = _no_verdict(reference, label, unit, within)
+        tolerance = None if reason else max(d for d in within if math.isfinite(d))
+        entry = {"label": label, "per": unit, "reference_ks": [_number(d) for d in within],
+                 "tolerance_ks": tolerance}
         for backend, runs in groups.items():
             if backend == reference:
                 continue
             cross = [ks(a["distributions"][stat], b["distributions"][stat])
                      for a in runs for b in ref]
-            median = float(np.nanmedian(cross)) if np.any(np.isfinite(cross)) else float("nan")
-            entry[backend] = {"ks": cross, "median_ks": median,
-                              "agrees": bool(median <= entry["tolerance_ks"])}
+            finite = [d for d in cross if math.isfinite(d)]
+            median = float(np.median(finite)) if finite else None
+            why = reason or (None if finite else f"the runs of {backend} have no {label}")
+            entry[backend] = {"ks": [_number(d) for d in cross], "median_ks": median,
+                              "agrees": None if why else bool(median <= tolerance)}
+            if why:
+                entry[backend]["reason"] = why
         out["statistics"][stat] = entry
     for backend, runs in groups.items():
         means = {}
         for stat in STATISTICS:
             per_run = [float(np.mean(r["distributions"][stat])) if len(r["distributions"][stat])
-                       else float("nan") for r in runs]
-            means[stat] = {"mean": float(np.nanmean(per_run)),
-                           "sd": float(np.nanstd(per_run, ddof=1)) if len(runs) > 1 else 0.0,
+                       else None for r in runs]
+            values = [m for m in per_run if m is not None]
+            means[stat] = {"mean": float(np.mean(values)) if values else None,
+                           "sd": float(np.std(values, ddof=1)) if len(values) > 1 else None,
                            "runs": per_run}
         out["means"][backend] = dict(means, seeds=[r.get("seed") for r in runs])
         if backend != reference:
-            out["agrees"][backend] = all(out["statistics"][s][backend]["agrees"]
-                                         for s in STATISTICS)
+            verdicts = [out["statistics"][s][backend]["agrees"] for s in STATISTICS]
+            out["agrees"][backend] = (False if False in verdicts else
+                                      None if None in verdicts else True)
+            reasons = [f"{s}: {out['statistics'][s][backend]['reason']}" for s in STATISTICS
+                       if out["statistics"][s][backend]["agrees"] is None]
+            if reasons:
+                out["no_verdict"][backend] = reasons
             out.setdefault("false_alarm", {})[backend] = false_alarm(len(ref), len(runs))
     return out
+
+
+def _cell(x, spec):
+    return "n/a" if x is None else format(x, spec)
 
 
 def table(report):
@@ -172,11 +263,14 @@ def table(report):
         cells = [entry["label"]]
         for b in [ref] + others:
             m = report["means"][b][stat]
-            cells.append(f"{m['mean']:.4g} +- {m['sd']:.2g}")
-        cells.append(f"{entry['tolerance_ks']:.3f}")
+            cells.append(f"{_cell(m['mean'], '.4g')} +- {_cell(m['sd'], '.2g')}")
+        cells.append(_cell(entry["tolerance_ks"], ".3f"))
         for b in others:
             e = entry[b]
-            cells.append(f"{e['median_ks']:.3f} ({e['median_ks'] / entry['tolerance_ks']:.2f}, "
-                         f"{'agrees' if e['agrees'] else 'DIFFERS'})")
+            if e["agrees"] is None:
+                cells.append(f"{_cell(e['median_ks'], '.3f')} (no verdict)")
+            else:
+                cells.append(f"{e['median_ks']:.3f} ({e['median_ks'] / entry['tolerance_ks']:.2f}, "
+                             f"{'agrees' if e['agrees'] else 'DIFFERS'})")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

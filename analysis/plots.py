@@ -21,6 +21,18 @@ def _ecdf(ax, values, **style):
         ax.step(x, np.arange(1, len(x) + 1) / len(x), where="post", **style)
 
 
+_VERDICT = {True: "ok", False: "DIFFERS", None: "no verdict"}
+
+
+def _number(x):
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def _floats(values):
+    """None (undefined) as NaN, which matplotlib leaves out."""
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
 def comparison_figure(groups, report, title=""):
     """A matplotlib Figure of ``compare(groups, ...)``'s ``report``."""
     ref = report["reference"]
@@ -36,9 +48,10 @@ def comparison_figure(groups, report, title=""):
                 _ecdf(ax, run["distributions"][stat], color=colours[b], lw=1.2,
                       label=b if k == 0 else None)
         entry = report["statistics"][stat]
-        verdicts = ", ".join(f"{b}: {entry[b]['median_ks']:.3f} "
-                             f"{'ok' if entry[b]['agrees'] else 'DIFFERS'}" for b in others)
-        ax.set_title(f"{label}\nKS tolerance {entry['tolerance_ks']:.3f}; {verdicts}", fontsize=9)
+        verdicts = ", ".join(f"{b}: {_number(entry[b]['median_ks'])} "
+                             f"{_VERDICT[entry[b]['agrees']]}" for b in others)
+        ax.set_title(f"{label}\nKS tolerance {_number(entry['tolerance_ks'])}; {verdicts}",
+                     fontsize=9)
         ax.set_xlabel(label)
         ax.set_ylabel(f"fraction of {per}s")
         ax.legend(fontsize=8, loc="lower right")
@@ -46,11 +59,12 @@ def comparison_figure(groups, report, title=""):
     names = list(STATISTICS)
     for i, stat in enumerate(names):
         entry = report["statistics"][stat]
-        ax.plot([i - 0.15] * len(entry["reference_ks"]), entry["reference_ks"], "o", color="0.5",
-                label=f"{ref} seed vs seed" if i == 0 else None)
-        ax.hlines(entry["tolerance_ks"], i - 0.35, i + 0.35, color="0.3", lw=1)
+        ax.plot([i - 0.15] * len(entry["reference_ks"]), _floats(entry["reference_ks"]), "o",
+                color="0.5", label=f"{ref} seed vs seed" if i == 0 else None)
+        if entry["tolerance_ks"] is not None:
+            ax.hlines(entry["tolerance_ks"], i - 0.35, i + 0.35, color="0.3", lw=1)
         for j, b in enumerate(others):
-            ax.plot([i + 0.15 + 0.1 * j] * len(entry[b]["ks"]), entry[b]["ks"], "x",
+            ax.plot([i + 0.15 + 0.1 * j] * len(entry[b]["ks"]), _floats(entry[b]["ks"]), "x",
                     color=colours[b], label=f"{b} vs {ref}" if i == 0 else None)
     ax.set_xticks(range(len(names)), names)
     ax.set_ylabel("Kolmogorov-Smirnov distance")
@@ -61,7 +75,9 @@ def comparison_figure(groups, report, title=""):
     for b in others:
         p = report["false_alarm"][b]
         often = "under 1 %" if p < 0.01 else f"{100 * p:.0f} %"
-        lines.append(f"{b}: {'AGREES with' if report['agrees'][b] else 'DIFFERS from'} {ref} "
+        verdict = {True: "AGREES with", False: "DIFFERS from",
+                   None: "no verdict possible against"}[report["agrees"][b]]
+        lines.append(f"{b}: {verdict} {ref} "
                      f"({len(groups[b])} and {len(groups[ref])} runs; an identical simulator\n"
                      f"    is judged different on a given statistic {often} of the time)")
     axes.flat[-1].text(0.0, 0.9, "\n".join(lines) + "\n\n" + "agreement: " +
