@@ -1,0 +1,18 @@
+# As sPyNNakerNewModelTemplate's c_models/makefiles/extra_synapse.mk: our sources
+# are in backends/spinnaker/c/, the binary goes to backends/spinnaker/model_binaries/.
+ifndef NEURAL_MODELLING_DIRS
+    $(error NEURAL_MODELLING_DIRS is not set: point it at sPyNNaker 7.4.1's neural_modelling folder (README, "SpiNNaker fixed point"))
+endif
+
+EXTRA_MAKEFILE_PATH := $(abspath $(lastword $(MAKEFILE_LIST)))
+
+APP_OUTPUT_DIR := $(abspath $(dir $(EXTRA_MAKEFILE_PATH))../../model_binaries/)
+
+EXTRA_SRC_DIR := $(abspath $(dir $(EXTRA_MAKEFILE_PATH))/..)
+
+SOURCE_DIRS += $(EXTRA_SRC_DIR)
+CFLAGS += -I$(EXTRA_SRC_DIR)
+
+BUILD_DIR := $(abspath $(dir $(EXTRA_MAKEFILE_PATH))/../build/$(APP))/
+
+include $(NEURAL_MODELLING_DIRS)/makefiles/synapse_only/synapse_build.mk
