@@ -31,14 +31,33 @@ class ProjectionArrays:
         return attributes
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
-        """Dense arrays, NaN where there is no connection, multapses combined as PyNN does."""
-        op = common.Projection.MULTI_SYNAPSE_OPERATIONS[multiple_synapses]
+        """Dense arrays, NaN where there is no connection, multapses combined as PyNN does
+        (``common.Projection.MULTI_SYNAPSE_OPERATIONS``), in numpy rather than a Python loop
+        over every connection."""
+        if multiple_synapses not in common.Projection.MULTI_SYNAPSE_OPERATIONS:
+            raise ValueError(f"multiple_synapses must be one of "
+                             f"{', '.join(common.Projection.MULTI_SYNAPSE_OPERATIONS)}")
         names = [n[:-1] if n.endswith("s") else n for n in names]
         pre, post, values = self._connection_arrays(names)
-        arrays = []
-        for vals in values:
-            arr = np.full((self.pre.size, self.post.size), np.nan)
-            for i, j, v in zip(pre, post, vals):
-                arr[i, j] = v if np.isnan(arr[i, j]) else op(arr[i, j], v)
-            arrays.append(arr)
-        return arrays
+        cells = np.asarray(pre, dtype=np.int64) * self.post.size + np.asarray(post, dtype=np.int64)
+        return [_combine(cells, np.asarray(vals, dtype=float), (self.pre.size, self.post.size),
+                         multiple_synapses) for vals in values]
+
+
+def _combine(cells, values, shape, how):
+    """A dense array of ``shape`` with ``values`` at the flat positions ``cells``, repeated
+    positions combined by ``how`` (sum, min, max, first, last), NaN where there is none."""
+    size = shape[0] * shape[1]
+    if how == "sum":
+        present = np.bincount(cells, minlength=size) > 0
+        flat = np.bincount(cells, weights=values, minlength=size)
+        flat[~present] = np.nan
+    else:
+        flat = np.full(size, np.nan)
+        if how in ("min", "max"):
+            (np.fmin if how == "min" else np.fmax).at(flat, cells, values)
+        else:
+            order = slice(None) if how == "first" else slice(None, None, -1)
+            unique, at = np.unique(cells[order], return_index=True)
+            flat[unique] = values[order][at]
+    return flat.reshape(shape)

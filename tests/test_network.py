@@ -1,9 +1,13 @@
 """The network built through PyNN on NEST: exact connectivity, models, parameters, get/set."""
+import sys
+
 import nest
 import numpy as np
 import pytest
+from pyNN import common
 
 from pynn_hpc import parameters as P
+from pynn_hpc.backends.projections import _combine
 
 from conftest import check_projection_get_set_sample, small_network
 
@@ -103,3 +107,34 @@ def test_weights_delays_and_neuron_parameters(net):
 def test_projection_get_set_and_sample(net):
     ee = check_projection_get_set_sample(net)
     ee.set(weight=net[1].JE)
+
+
+# -- dense arrays (backends/projections.py), shared by the backends --------------------
+
+@pytest.mark.parametrize("how", sorted(common.Projection.MULTI_SYNAPSE_OPERATIONS))
+def test_dense_arrays_combine_multapses_as_pynn_defines(how):
+    """Against PyNN's definition, applied one connection at a time (the former loop)."""
+    rng = np.random.default_rng(1)
+    pre, post, values = rng.integers(0, 4, 30), rng.integers(0, 5, 30), rng.normal(size=30)
+    op = common.Projection.MULTI_SYNAPSE_OPERATIONS[how]
+    expected = np.full((4, 5), np.nan)
+    for i, j, v in zip(pre, post, values):
+        expected[i, j] = v if np.isnan(expected[i, j]) else op(expected[i, j], v)
+    assert np.isnan(expected).any() and len(set(zip(pre, post))) < len(pre)   # empty and multiple
+    np.testing.assert_allclose(_combine(pre * 5 + post, values, (4, 5), how), expected, rtol=1e-12)
+
+
+def test_dense_arrays_without_a_python_step_per_connection(neuron_sim):
+    """``get(format="array")`` in numpy: a few hundred Python calls for 162,000 connections,
+    not one per connection (81 M at scale 1).  On NEURON, whose reading is numpy throughout
+    (NEST's own SynapseCollection.get builds a dict per connection)."""
+    ee = small_network(neuron_sim, threads=1)[6]["EE"]
+    for how in ("sum", "last"):
+        calls = []
+        sys.setprofile(lambda frame, event, arg: calls.append(event))
+        try:
+            arr = ee.get("weight", format="array", multiple_synapses=how)
+        finally:
+            sys.setprofile(None)
+        assert len(ee) > 100_000 and len(calls) < 2000, (how, len(calls))
+        assert np.count_nonzero(~np.isnan(arr)) == len(set(zip(*ee._indices())))
