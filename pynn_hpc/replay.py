@@ -11,7 +11,9 @@
 Each backend translates "one synapse of this PyNN type between two cells that
 fire at exactly these times" into its simulator (``sim.replay``) and reports
 the weight right after each presynaptic spike; the same PyNN synapse type and
-translation as in the network are used.
+translation as in the network are used.  A backend whose weights are fixed
+point (SpiNNaker) also gives ``sim.replay_weight_lsb()`` (nA), and the
+differences with it are reported in LSBs as well as in pA.
 """
 import numpy as np
 
@@ -73,8 +75,9 @@ def replay(sim, pre, post, delay=P.NETWORK["delay"], weight=None, stdp=P.STDP,
         pre, post, stdp_synapse(sim, weight, delay, stdp), timestep)
     ref = power_law_weights(pre_seen, post_seen, weight, delay, mu=stdp["mu"], w0=stdp["w0"],
                             **spike_pair_parameters(stdp))
+    lsb = getattr(sim, "replay_weight_lsb", None)
     return {"times": times, "weights": weights, "reference": ref,
-            "pre": pre_seen, "post": post_seen}
+            "pre": pre_seen, "post": post_seen, "lsb": lsb() if lsb is not None else None}
 
 
 def compare(backend_names, pre, post, delay=P.NETWORK["delay"], weight=None, stdp=P.STDP,
@@ -82,7 +85,9 @@ def compare(backend_names, pre, post, delay=P.NETWORK["delay"], weight=None, std
     """Replay on each backend; weights per backend, the reference, and the largest differences.
 
     ``max_rel_diff`` holds, for each backend and each pair of backends, the largest relative
-    difference of the weights after the same presynaptic spike.
+    difference of the weights after the same presynaptic spike; ``max_abs_diff_pA`` the largest
+    absolute one in pA; ``max_diff_lsb`` the latter in LSBs for every comparison involving a
+    fixed-point backend (``lsb``: its weight resolution in nA, None for floating point).
     """
     from . import backends
     pre = check_times(pre, "presynaptic", timestep)
@@ -101,11 +106,26 @@ def compare(backend_names, pre, post, delay=P.NETWORK["delay"], weight=None, std
             return float("inf")
         return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300))) if a.size else 0.0
 
-    diffs = {f"{n} vs reference": rel(r["weights"], reference) for n, r in runs.items()}
+    def absolute(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape:
+            return float("inf")
+        return float(np.max(np.abs(a - b))) * 1000.0 if a.size else 0.0
+
+    lsb = {n: r["lsb"] for n, r in runs.items()}
+    pairs = {f"{n} vs reference": (r["weights"], reference, [n]) for n, r in runs.items()}
     names = list(runs)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            diffs[f"{a} vs {b}"] = rel(runs[a]["weights"], runs[b]["weights"])
+            pairs[f"{a} vs {b}"] = (runs[a]["weights"], runs[b]["weights"], [a, b])
+    diffs = {k: rel(x, y) for k, (x, y, _) in pairs.items()}
+    diffs_pA = {k: absolute(x, y) for k, (x, y, _) in pairs.items()}
+    diffs_lsb = {}
+    for k, (_, _, involved) in pairs.items():
+        resolution = max((lsb[n] for n in involved if lsb[n]), default=None)
+        if resolution:
+            diffs_lsb[k] = diffs_pA[k] / (resolution * 1000.0)
     return {"pre": pre, "post": post, "delay": delay, "reference": reference,
             "weights": {n: r["weights"] for n, r in runs.items()},
-            "times": {n: r["times"] for n, r in runs.items()}, "max_rel_diff": diffs}
+            "times": {n: r["times"] for n, r in runs.items()}, "max_rel_diff": diffs,
+            "max_abs_diff_pA": diffs_pA, "max_diff_lsb": diffs_lsb, "lsb": lsb}

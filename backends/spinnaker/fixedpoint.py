@@ -301,8 +301,25 @@ def rule_library():
     lib.pl_replay.argtypes = [u32p, u32, u32p, u32, u32, u32, u32, i32p, i16p, u32, i16p, u32,
                               u32, u32, u32p, u32p]
     lib.pl_replay.restype = ctypes.c_int
+    for name in ("pl_host_potentiate", "pl_host_depress"):
+        getattr(lib, name).argtypes = [ctypes.c_int32, ctypes.c_int32, i32p]
+        getattr(lib, name).restype = ctypes.c_int32
     _LIBRARY = lib
     return lib
+
+
+def _words(words):
+    return np.asarray(words[:N_PARAMETER_WORDS], dtype=np.uint32).view(np.int32)
+
+
+def potentiate(w_raw, r1, words):
+    """One potentiation as the binary computes it: raw s16.15 weight, trace r1 in 4.11."""
+    return int(rule_library().pl_host_potentiate(int(w_raw), int(r1), _words(words)))
+
+
+def depress(w_raw, o1, words):
+    """One depression as the binary computes it: raw s16.15 weight, trace o1 in 4.11."""
+    return int(rule_library().pl_host_depress(int(w_raw), int(o1), _words(words)))
 
 
 def run_rule(pre_steps, post_steps, delay_steps, w_init, shift, words, lut_plus, lut_minus,
@@ -320,7 +337,7 @@ def run_rule(pre_steps, post_steps, delay_steps, w_init, shift, words, lut_plus,
     lp = np.ascontiguousarray(lut_plus, dtype=np.int16)
     lm = np.ascontiguousarray(lut_minus, dtype=np.int16)
     rc = lib.pl_replay(pre, pre.size, post, post.size, int(delay_steps), int(w_init), int(shift),
-                       np.asarray(words[:N_PARAMETER_WORDS], dtype=np.uint32).view(np.int32),
+                       _words(words),
                        lp, lp.size, lm, lm.size, ROUNDING[rounding], int(seed) & 0xffffffff,
                        out, stats)
     if rc != 0:

@@ -153,3 +153,15 @@ int pl_replay(const uint32_t *pre, uint32_t n_pre,
     stats_out[0] = dropped;
     return 0;
 }
+
+//! One potentiation of raw s16.15 weight w by trace r1 (4.11), for tests from Python
+int32_t pl_host_potentiate(int32_t w, int32_t r1, const int32_t *param_words) {
+    pl_params_t params = {param_words[0], param_words[1], param_words[2]};
+    return pl_potentiate(w, r1, &params);
+}
+
+//! One depression of raw s16.15 weight w by trace o1 (4.11), for tests from Python
+int32_t pl_host_depress(int32_t w, int32_t o1, const int32_t *param_words) {
+    pl_params_t params = {param_words[0], param_words[1], param_words[2]};
+    return pl_depress(w, o1, &params);
+}
