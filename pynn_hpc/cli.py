@@ -233,7 +233,10 @@ def cmd_replay(args):
         output = R.prepare_output(args.output) if args.output else None
     except (ValueError, backends.BackendUnavailable) as err:
         return _fail(str(err))
-    r = RP.compare(args.backends, pre, post, delay=args.delay)
+    try:
+        r = RP.compare(args.backends, pre, post, delay=args.delay)
+    except (ParameterError, backends.BackendUnavailable) as err:  # e.g. no compiler for a rule
+        return _fail(str(err))
     names = list(r["weights"])
     print(f"{len(r['pre'])} pre and {len(r['post'])} post spikes, delay {args.delay:g} ms; "
           "weight (pA) after each presynaptic spike:")
@@ -242,7 +245,9 @@ def cmd_replay(args):
         print(f"  {t:10.1f}  {r['reference'][i] * 1000:9.5f}  "
               + "  ".join(f"{r['weights'][n][i] * 1000:10.5f}" for n in names))
     for pair, diff in r["max_rel_diff"].items():
-        print(f"largest relative difference, {pair}: {diff:.2e}")
+        lsb = r["max_diff_lsb"].get(pair)
+        print(f"largest difference, {pair}: {diff:.2e} relative, {r['max_abs_diff_pA'][pair]:.4g} pA"
+              + (f" = {lsb:.2f} LSB" if lsb is not None else ""))
     if output is not None:
         R.write_json(output / "replay.json", r)
         print(f"written: {output / 'replay.json'}")
