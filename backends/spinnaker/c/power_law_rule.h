@@ -1,16 +1,14 @@
 /*
  * The power-law STDP weight arithmetic in SpiNNaker's fixed point, written once.
  *
- * The rule (equations: pynn_hpc/standardmodels.py, module docstring) on one
- * weight held as s16.15 nA (SpiNNaker's `accum`), with traces in 4.11
- * (sPyNNaker's STDP_FIXED_POINT 11):
- *
- *   potentiation, per postsynaptic event with decayed presynaptic trace r1:
- *       w += A_plus w0^(1-mu) w^mu r1        = 2^(mu log2(w_raw) + log2_c) r1
- *   depression, per presynaptic spike with decayed postsynaptic trace o1:
- *       w -= A_minus w o1,   w >= 0
- *   written back to the 16-bit synaptic word once per presynaptic spike,
- *   at the ring-buffer shift of its receptor, with a chosen rounding.
+ * The rule's equations are in pynn_hpc/standardmodels.py's docstring.  Here
+ * they act on one weight held as s16.15 nA (SpiNNaker's `accum`; w_raw its 32
+ * bits) with sPyNNaker's traces in 4.11 (STDP_FIXED_POINT 11): a potentiation
+ * by the decayed presynaptic trace r1 adds 2^(mu log2(w_raw) + log2_c) r1 raw
+ * units, log2_c holding A_plus w0^(1-mu) and the s16.15 scaling; a depression
+ * by the decayed postsynaptic trace o1 removes A_minus w o1 (w >= 0); the
+ * weight is written back to its 16-bit word once per presynaptic spike, at the
+ * ring-buffer shift of its receptor, with a chosen rounding.
  *
  * Everything here is plain C99 on integers (int32 raw s16.15 bits, int64
  * intermediates, explicit shifts), so the SAME code runs in the SpiNNaker
