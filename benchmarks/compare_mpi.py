@@ -1,0 +1,90 @@
+"""NEST and NEURON across processes, in one go: NEST 2 threads x 1 process, NEST 1 thread x 2
+processes (MPI), NEURON 1 thread x 2 processes; times, memory per process and their ratios.
+
+    python benchmarks/compare_mpi.py --preset desktop
+    python benchmarks/compare_mpi.py --preset seed            # the seed's scale 1, full indegree
+
+Needs NEST built with MPI (``bash scripts/install_nest_mpi.sh``) and mpich + mpi4py
+(``bash scripts/install_mpi.sh``).  Each run is ``pynn-hpc run`` in fresh processes with the same
+seed: the two NEST runs have the same number of virtual processes, so NEST promises identical
+spikes (checked here by the spike count); NEURON draws other random numbers and agrees only
+statistically.  Prints a Markdown table.
+"""
+import argparse
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+KEYS = ("time_create", "time_connect", "time_presimulate", "time_simulate")
+
+
+def run(backend, args, threads, processes):
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "pynn_hpc.cli", "run", "--backend", backend,
+               "--threads", str(threads), "--seed", str(args.seed), "--output", tmp, "--force"]
+        for name in ("preset", "scale", "indegree_scale", "dc_rate", "simtime", "presim"):
+            value = getattr(args, name)
+            if value is not None:
+                cmd += ["--" + name.replace("_", "-"), str(value)]
+        if processes > 1:
+            cmd = [shutil.which("mpirun") or "mpirun", "-np", str(processes)] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"compare_mpi: {backend} {threads} x {processes} failed: "
+                     f"{p.stderr.strip()[-500:]}")
+        r = json.loads((Path(tmp) / "results.json").read_text())
+    label = f"{r['simulator']} {threads} thread(s) x {processes} process(es)"
+    print(f"{label}: " + ", ".join(f"{k[5:]} {r['timings'][k]:.1f} s" for k in KEYS)
+          + f", peak RSS {r['peak_rss_mb']:.0f} MB, rate {r['rate_hz']:.2f} Hz", file=sys.stderr)
+    return label, r
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--preset")
+    ap.add_argument("--scale", type=float)
+    ap.add_argument("--indegree-scale", type=float, dest="indegree_scale")
+    ap.add_argument("--dc-rate", type=float, dest="dc_rate")
+    ap.add_argument("--simtime", type=float)
+    ap.add_argument("--presim", type=float)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+
+    runs = [run("nest", args, 2, 1), run("nest", args, 1, 2), run("neuron", args, 1, 2)]
+    (l0, ref), (l1, mpi), _ = runs
+    out = [f"{ref['n_neurons']:,} neurons, {ref['n_connections']:,} connections (scale "
+           f"{ref['scale']:g}, indegree x {ref['indegree_scale']:g}), {ref['presim_ms']:g} ms "
+           f"presim + {ref['simtime_ms']:g} ms, seed {args.seed}; {platform.node()} "
+           f"({platform.machine()}), {time.strftime('%Y-%m-%d')}, NEST "
+           f"{ref['simulator_version']}, NEURON {runs[2][1]['simulator_version']}", "",
+           "| quantity | " + " | ".join(label for label, _ in runs)
+           + " | NEST 1x2 / 2x1 |", "|---" * (len(runs) + 2) + "|"]
+
+    def row(name, get, fmt):
+        values = [get(r) for _, r in runs]
+        ratio = get(mpi) / get(ref) if get(ref) else float("nan")
+        out.append(f"| {name} | " + " | ".join(fmt.format(v) for v in values)
+                   + f" | {ratio:.2f} |")
+
+    for key in KEYS:
+        row(f"{key} (s)", lambda r, k=key: r["timings"][k], "{:.2f}")
+    row("peak RSS per process (MB)", lambda r: r["peak_rss_mb"], "{:.0f}")
+    row("rate (Hz)", lambda r: r["rate_hz"], "{:.2f}")
+    row("recorded spikes", lambda r: r["n_spikes"], "{:,}")
+    same = "identical" if ref["n_spikes"] == mpi["n_spikes"] else "DIFFERENT"
+    extra = mpi["timings"]["time_simulate"] - ref["timings"]["time_simulate"]
+    out += ["", f"NEST {l0} and {l1}: {ref['n_spikes']:,} and {mpi['n_spikes']:,} recorded "
+            f"spikes ({same} counts).",
+            f"Simulating with 2 processes instead of 2 threads costs {extra:+.2f} s: the MPI spike "
+            "exchange and any difference in load balance (NEST's basic kernel timers do not "
+            "separate them; -Dwith-detailed-timers=ON would)."]
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
