@@ -122,12 +122,13 @@ def test_out_of_range_refused(call, words):
 
 
 def test_decay_tables_as_spynnaker_writes_them():
-    """floor(exp(-k dt / tau) 2^11), length rounded up to even: 1144 entries for 15 ms at 0.1 ms."""
-    lut = F.exp_lut(15.0, 0.1)
-    assert lut.size == 1144 and F.exp_lut(30.0, 0.1).size == 2288
-    k = np.arange(lut.size)
-    np.testing.assert_array_equal(lut, np.floor(np.exp(-k * 0.1 / 15.0) * 2048))
-    assert lut[0] == 2048 and lut[-1] >= 1
+    """The tables sPyNNaker 7.4.1 itself writes (header: size, time shift; then the values)."""
+    from spynnaker.pyNN.models.neuron.plasticity.stdp.common import get_exp_lut_array
+    for tau, dt, size in ((15.0, 0.1, 1144), (30.0, 0.1, 2288), (20.0, 1.0, 154)):
+        written = get_exp_lut_array(dt, tau).view(np.uint16)
+        lut = F.exp_lut(tau, dt)
+        assert lut.size == size and tuple(written[:2]) == (size, 0)
+        np.testing.assert_array_equal(lut, written[2:2 + size].astype(np.int16))
 
 
 # ------------------------------------------------------------------ against the reference
