@@ -1,11 +1,64 @@
 """Simulator backends: each translates the PyNN model of :mod:`pynn_hpc` for one simulator.
 
-A backend module is a PyNN simulator module (``from pyNN.<sim> import *``)
-plus the model's additions translated for its simulator:
-``PowerLawWeightDependence``, fast native connectors, and a few
-introspection helpers (``versions()``, ``Projection.sample``).
+A backend module is a PyNN simulator module (``from pyNN.<sim> import *``) plus the model's
+additions translated for its simulator.  What :mod:`pynn_hpc` relies on beyond PyNN is the
+**interface** below; ``tests/test_backend_interface.py`` checks every backend in
+:data:`BACKENDS` against it, so a new backend (Brian2, GeNN, ...) is this checklist.
+
+Required
+--------
+``SIMULATOR``
+    the simulator's name, as results.json reports it.
+``versions() -> dict``
+    ``simulator``, ``simulator_version``, ``pynn_version`` (``pynn-hpc info``, results.json).
+``setup(timestep, min_delay, max_delay, threads=1, rng_seed=1)``
+    PyNN's setup with these options named as here; ``threads`` (host threads per process)
+    and ``rng_seed`` (every random draw the simulator makes itself) may be ignored by a
+    backend for which they do not apply, which its docstring says.
+``IF_curr_alpha, SpikeSourcePoisson, Population, Projection, StaticSynapse, STDPMechanism,
+SpikePairRule, PowerLawWeightDependence, FixedNumberPreConnector, OneToOneConnector``
+    the PyNN names :mod:`pynn_hpc.network` uses, with PyNN's arguments.
+    ``PowerLawWeightDependence(w0, mu)`` refuses what
+    :class:`pynn_hpc.standardmodels.PowerLawWeightDependence` refuses, with its message.
+**The drive: one source per target.**  ``SpikeSourcePoisson`` sources connected
+    ``OneToOneConnector`` give each target its own independent train (as NEST's
+    ``poisson_generator`` does for every target); a population of them may be sliced and each
+    slice projected once.  Other connectors from it are refused (``NotImplementedError``),
+    since no source could share its train with a second target.
+``Projection.sample(names, n_pre=100, n_post=200, rng=None) -> {name: 1D array}``
+    the attributes (PyNN units) of every synapse from ``n_pre`` to ``n_post`` neurons chosen
+    by :func:`sample_indices` with ``rng``: the same neurons on every backend for the same
+    ``rng`` state, and on every MPI rank (each rank returns the synapses it holds).
+``Projection.size(gather=True)``
+    the number of connections, without building a connection list.
+``replay(pre_times, post_times, synapse_type, timestep) -> (times, weights, pre, post)``
+    one synapse of ``synapse_type`` driven by exactly these spike times (ms); the weight (nA)
+    after each presynaptic spike and the spike times as the synapse saw them
+    (:mod:`pynn_hpc.replay`).
+
+Optional hooks (``pynn_hpc`` uses the default when a backend does not define one)
+------------------------------------------------------------------------------------
+``check_fits(d, processes=1, options=None) -> dict``
+    whether the network ``d`` (:class:`pynn_hpc.derived.Derived`) fits the machine the
+    backend runs on; raises :class:`pynn_hpc.derived.ParameterError` with one line saying
+    what would fit.  Default: the host-memory check of :func:`pynn_hpc.estimate.check_fits`
+    (measured bytes per neuron and connection, :mod:`.costs`).  SpiNNaker checks cores and
+    SDRAM against the configured machine instead.
+``produces_data() -> bool``
+    False when a run builds and maps the network but records nothing (a SpiNNaker virtual
+    board): the run then skips measuring and writes no results.json.  Default: True.
+``port_report(projections, d) -> dict``
+    after the run: what the translation changed and what the simulator rounded (delays,
+    weights, rates), and how the network was mapped; written as ``OUTPUT/port.json``, with
+    its ``summary`` lines printed.  Default: none.
+``CHUNKED_RUN``
+    False if running the simulation in several ``run`` calls (progress reports) is costly
+    or impossible (SpiNNaker: every ``run`` call reloads and restarts the board).
+    Default: True.
 """
 import importlib
+
+import numpy as np
 
 
 class BackendUnavailable(RuntimeError):
@@ -20,7 +73,30 @@ class BackendBroken(BackendUnavailable):
 BACKENDS = {
     "nest": ("pynn_hpc.backends.nest", "nest", "the nest-simulator wheel"),
     "neuron": ("pynn_hpc.backends.neuron", "neuron", "the NEURON wheel; needs a C compiler for NMODL"),
+    "spinnaker": ("pynn_hpc.backends.spinnaker", "spinnaker",
+                  "sPyNNaker 1!7.4.1; a SpiNNaker board, or a virtual board that maps only"),
 }
+
+#: the interface's optional hooks and their defaults (see the module docstring)
+HOOK_DEFAULTS = {"check_fits": None, "produces_data": lambda: True, "port_report": None,
+                 "CHUNKED_RUN": True}
+
+
+def hook(sim, name):
+    """The backend's hook ``name``, or the interface's default for it."""
+    return getattr(sim, name, HOOK_DEFAULTS[name])
+
+
+def sample_indices(n_pre_total, n_post_total, n_pre, n_post, rng=None):
+    """The presynaptic and postsynaptic neurons ``Projection.sample`` reads, sorted.
+
+    Two draws without replacement from ``rng`` (a ``numpy.random.Generator``), presynaptic
+    first: every backend calls this, so the same ``rng`` state gives the same subset.
+    """
+    rng = rng if rng is not None else np.random.default_rng()
+    pre = rng.choice(n_pre_total, size=min(n_pre, n_pre_total), replace=False)
+    post = rng.choice(n_post_total, size=min(n_post, n_post_total), replace=False)
+    return np.sort(pre), np.sort(post)
 
 
 def names():

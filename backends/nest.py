@@ -79,6 +79,7 @@ from pyNN.nest import connectors as nest_connectors
 from pyNN.standardmodels import build_translations
 
 from pynn_hpc import standardmodels as std
+from pynn_hpc.backends import sample_indices
 from pynn_hpc.backends.projections import ProjectionArrays, one_value
 
 
@@ -100,7 +101,7 @@ _model_ids = itertools.count()
 
 def versions():
     return {"simulator": SIMULATOR, "simulator_version": nest.__version__,
-            "pynn_version": pyNN.__version__}
+            "pynn_version": pyNN.__version__, "mpi": bool(nest.build_info["have_mpi"])}
 
 
 def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1):
@@ -307,13 +308,9 @@ class Projection(ProjectionArrays, pyNN.nest.Projection):
         """
         if isinstance(names, str):
             names = [names]
-        rng = rng if rng is not None else np.random.default_rng()
-
-        def choose(pop, n):
-            idx = np.sort(rng.choice(pop.size, size=min(n, pop.size), replace=False))
-            return pop.node_collection[idx.tolist()]
-
-        conns = nest.GetConnections(source=choose(self.pre, n_pre), target=choose(self.post, n_post),
+        pre, post = sample_indices(self.pre.size, self.post.size, n_pre, n_post, rng)
+        conns = nest.GetConnections(source=self.pre.node_collection[pre.tolist()],
+                                    target=self.post.node_collection[post.tolist()],
                                     synapse_model=self.nest_synapse_model)
         values = self._native_arrays(conns, names)[2:]
         return {n: self._scaled(n, v) for n, v in zip(names, values)}

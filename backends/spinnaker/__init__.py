@@ -1,0 +1,308 @@
+"""SpiNNaker backend: ``pyNN.spiNNaker`` (sPyNNaker 1!7.4.1) plus what this model needs.
+
+What is translated here, and why (measured, see NOTES.md and :mod:`.port`):
+
+* ``setup``: dt 0.1 ms (the seed's) with ``time_scale_factor`` 10 by default: one step of
+  0.1 ms takes 1 ms of wall-clock, SpiNNaker's design tick (at factor 1 a core has 100 us
+  per step, too little for 128 neurons with their inputs).  The synaptic load is then
+  spread over synapse cores by sPyNNaker's own rate model (1.4 M plastic synaptic events per
+  core and second of wall-clock, at the 30 Hz its config assumes per neuron), which gives
+  the synapse cores per 128 neurons that ``port.json`` reports.  ``threads`` does not apply
+  (no host simulation); ``rng_seed`` seeds the Poisson sources.
+  Without a ``~/.spynnaker.cfg`` the run uses a **virtual board** (:mod:`.board`): it maps
+  the network (placement, routing, synaptic matrices) and produces no spikes.
+* Neuron populations get ``neurons_per_core`` 128: at 256 per core a plastic E->E row holds
+  up to 403 synapses at full indegree, beyond sPyNNaker's limit of 254.
+* Ring-buffer weight scaling is set explicitly (``max_expected_summed_weight``) from the
+  network's own weights with the LSB chosen by :mod:`.fixedpoint` (LSB <= 1 % of JE, the
+  largest weight the rule reaches within 16 bits).  sPyNNaker's automatic choice gives an
+  excitatory LSB of 125 pA at full indegree: JE = 45.6 pA would round to 0.
+* ``SpikeSourcePoisson`` feeds exactly one target each, as on NEST and NEURON: a population
+  of sources is only a description until a projection connects a slice of it one-to-one;
+  each such projection gets its own source population of the same size, so sPyNNaker
+  generates the trains on the target's synapse cores (SDRAM, no routing) -- which it does
+  only for a one-to-one static projection whose delay is one time step: the drive's delay
+  becomes dt (0.1 ms instead of 1.5 ms; a stationary Poisson train is only shifted by
+  1.4 ms).  ``port.json`` lists this change.
+* ``PowerLawWeightDependence`` is an sPyNNaker weight dependence (:mod:`.weight_dependence`)
+  whose synapse binary ``synapses_stdp_mad_pair_power_law.aplx`` is built from ``c/``
+  (its directory is registered with sPyNNaker's binary search path).
+* ``Projection.sample`` draws its subset as every backend does
+  (:func:`pynn_hpc.backends.sample_indices`); ``Projection.size`` is the connector's exact
+  count (the connections are generated on the machine).
+* ``check_fits``: cores and SDRAM against the configured machine, not host memory;
+  ``port_report``: the mapping, every rounding and every change above (``port.json``).
+"""
+import contextlib
+import logging
+import warnings
+
+from pynn_hpc.derived import ParameterError
+
+from . import board
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import pyNN
+    import pyNN.random
+    import pyNN.spiNNaker as _spinnaker
+    from pyNN.spiNNaker import *  # noqa: F401,F403  (the PyNN API on sPyNNaker)
+    from spynnaker._version import __version__ as _spynnaker_version
+    from spynnaker.pyNN.models.projection import Projection as _SpiNNakerProjection
+    from spynnaker.pyNN.models.spike_source.spike_source_poisson import (
+        SpikeSourcePoisson as _SpiNNakerPoisson)
+
+from pynn_hpc import standardmodels as std
+from pynn_hpc.backends import sample_indices
+from .weight_dependence import PowerLawWeightDependence  # noqa: F401
+from . import port
+
+SIMULATOR = "sPyNNaker"
+TIME_SCALE_FACTOR = 10
+NEURONS_PER_CORE = 128
+#: a simulation on a virtual board maps the network but produces no spikes
+#: (interface: backends/__init__.py, ``produces_data``)
+
+logging.getLogger("spinn_front_end_common").setLevel(logging.WARNING)
+
+_state = {}
+
+
+def versions():
+    return {"simulator": SIMULATOR, "simulator_version": _spynnaker_version.lstrip("1!"),
+            "pynn_version": pyNN.__version__}
+
+
+def machine():
+    """The configured machine (:class:`.board.Machine`), read from the user's config."""
+    return board.configured()
+
+
+def produces_data():
+    """False on a virtual board: the run maps the network and nothing else."""
+    return not _state.get("machine", machine()).virtual
+
+
+def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1,
+          time_scale_factor=TIME_SCALE_FACTOR):
+    """sPyNNaker's setup at ``time_scale_factor`` on the configured machine (or a virtual board).
+
+    A configured board must answer first (:func:`.board.probe`, 5 s); ``max_delay`` and
+    ``threads`` do not apply to SpiNNaker.
+    """
+    if time_scale_factor < 1:
+        raise ParameterError(f"time_scale_factor must be >= 1 (got {time_scale_factor})")
+    m = machine()
+    board.probe(m)
+    _state.clear()
+    _state.update(machine=m, timestep=timestep, rng_seed=rng_seed, time_scale_factor=time_scale_factor,
+                  populations=[], projections=[], changes=[], summed=[])
+    with board.spynnaker_configured(m), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rank = _spinnaker.setup(timestep=timestep, min_delay=min_delay,
+                                time_scale_factor=time_scale_factor)
+    from .weight_dependence import register_binaries
+    register_binaries()
+    return rank
+
+
+def _seed():
+    """A different seed for each population, all from setup's ``rng_seed``."""
+    _state["n_seeds"] = _state.get("n_seeds", 0) + 1
+    return (int(_state["rng_seed"]) * 7919 + _state["n_seeds"]) % (2**31 - 1)
+
+
+# -- populations and the drive ------------------------------------------------------------
+
+class SpikeSourcePoisson(_SpiNNakerPoisson):
+    """Poisson sources, each feeding exactly one target (connect a slice of them one-to-one).
+
+    A population of these is a description (:class:`DriveSources`) until projected: each
+    one-to-one projection from it, or from a slice of it, gets its own sPyNNaker source
+    population, generated on the target's synapse cores.
+    """
+
+    def __init__(self, rate=0.0, start=0, duration=None):
+        super().__init__(rate=rate, start=start, duration=duration)
+        self.arguments = {"rate": rate, "start": start, "duration": duration}
+
+
+class DriveSources:
+    """Poisson sources not yet placed: ``size``, ``label`` and slices, as a Population has."""
+
+    def __init__(self, size, celltype, label=None, start=0):
+        self.size, self.celltype, self.label, self.start = int(size), celltype, label, start
+
+    def __len__(self):
+        return self.size
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise NotImplementedError("a drive is sliced into contiguous ranges only")
+        start, stop, _ = index.indices(self.size)
+        return DriveSources(max(0, stop - start), self.celltype,
+                            f"{self.label}[{start}:{stop}]", self.start + start)
+
+    def record(self, *args, **kwargs):
+        raise NotImplementedError("the drive generated on synapse cores cannot be recorded")
+
+
+def _drawn(value, size):
+    """A RandomDistribution with an rng drawn here, as PyNN draws it on NEST and NEURON
+    (sPyNNaker refuses an rng: it would draw on the machine from the population's seed)."""
+    if isinstance(value, pyNN.random.RandomDistribution) and value.rng is not None:
+        return value.next(int(size))
+    return value
+
+
+def Population(size, cellclass, cellparams=None, structure=None, initial_values=None,
+               label=None, additional_parameters=None, **kwargs):
+    """sPyNNaker's Population; 128 neurons per core and an explicit weight scale for neurons,
+    a :class:`DriveSources` description for :class:`SpikeSourcePoisson`."""
+    celltype = cellclass(**(cellparams or {})) if isinstance(cellclass, type) else cellclass
+    if isinstance(celltype, SpikeSourcePoisson):
+        return DriveSources(size, celltype, label)
+    extra = dict(additional_parameters or {})
+    summed = None
+    if "max_expected_summed_weight" in getattr(celltype, "default_population_parameters", {}):
+        extra.setdefault("neurons_per_core", NEURONS_PER_CORE)
+        extra.setdefault("seed", _seed())
+        if "max_expected_summed_weight" not in extra:
+            # sPyNNaker reads this list when it maps: filled from the incoming projections
+            # before the first run (port.set_weight_scales)
+            summed = extra["max_expected_summed_weight"] = [1.0, 1.0]
+    initial_values = {name: _drawn(value, size) for name, value in (initial_values or {}).items()}
+    pop = _spinnaker.Population(size, celltype, structure=structure,
+                                initial_values=initial_values, label=label,
+                                additional_parameters=extra or None, **kwargs)
+    _state["populations"].append(pop)
+    if summed is not None:
+        _state["summed"].append((pop, summed))
+    return pop
+
+
+class FixedNumberPreConnector(_spinnaker.FixedNumberPreConnector):
+    __doc__ = _spinnaker.FixedNumberPreConnector.__doc__
+
+    def __init__(self, n, allow_self_connections=True, with_replacement=False, rng=None,
+                 **kwargs):
+        # sPyNNaker refuses ``rng`` here: the connections are drawn on the machine, seeded
+        # by the target population's ``seed`` (set from setup's rng_seed in Population)
+        super().__init__(n, allow_self_connections=allow_self_connections,
+                         with_replacement=with_replacement, **kwargs)
+        self.n = int(n)       # sPyNNaker keeps it private; Projection.size counts with it
+
+
+# -- projections ---------------------------------------------------------------------------
+
+class Projection(_SpiNNakerProjection):
+    """sPyNNaker's Projection, with the drive translated, ``size`` counted and ``sample``."""
+
+    def __init__(self, presynaptic_population, postsynaptic_population, connector,
+                 synapse_type=None, source=None, receptor_type="excitatory", space=None,
+                 label=None):
+        pre = presynaptic_population
+        if isinstance(pre, DriveSources):
+            pre, synapse_type = _drive_population(pre, postsynaptic_population, connector,
+                                                  synapse_type, label)
+        super().__init__(pre_synaptic_population=pre,
+                         post_synaptic_population=postsynaptic_population,
+                         connector=connector, synapse_type=synapse_type, source=source,
+                         receptor_type=receptor_type, space=space, label=label)
+        self.synapse_type, self.connector, self.receptor_type = synapse_type, connector, receptor_type
+        _state["projections"].append(self)
+
+    def size(self, gather=True):
+        """Connections made (the connector's exact count; they are generated on the machine)."""
+        c = self.connector
+        if isinstance(c, _spinnaker.FixedNumberPreConnector):
+            return int(c.n) * self.post.size
+        if isinstance(c, _spinnaker.OneToOneConnector):
+            return min(self.pre.size, self.post.size)
+        return len(self.get("weight", format="list"))
+
+    def sample(self, names, n_pre=100, n_post=200, rng=None):
+        """Attributes of every synapse from ``n_pre`` to ``n_post`` randomly chosen neurons,
+        read from the board (the whole projection is read, then the subset kept)."""
+        import numpy as np
+        if isinstance(names, str):
+            names = [names]
+        chosen_pre, chosen_post = sample_indices(self.pre.size, self.post.size, n_pre, n_post, rng)
+        if not produces_data():
+            return {n: np.array([]) for n in names}
+        rows = np.asarray(self.get(["presynaptic_index", "postsynaptic_index"] + list(names),
+                                   format="list"), dtype=float).reshape(-1, 2 + len(names))
+        keep = np.isin(rows[:, 0], chosen_pre) & np.isin(rows[:, 1], chosen_post)
+        return {n: rows[keep, 2 + i] for i, n in enumerate(names)}
+
+
+def _drive_population(drive, post, connector, synapse_type, label):
+    """The sources of one drive projection: a population of their own, delay one time step."""
+    if not isinstance(connector, _spinnaker.OneToOneConnector):
+        raise NotImplementedError(
+            "pynn_hpc's SpikeSourcePoisson gives every target its own train: connect it with "
+            "OneToOneConnector")
+    if drive.size != post.size:
+        raise NotImplementedError(f"a drive of {drive.size} sources for {post.size} targets: "
+                                  "one source per target")
+    if not isinstance(synapse_type, _spinnaker.StaticSynapse):
+        raise NotImplementedError("the drive is generated on synapse cores only for static synapses")
+    weight = synapse_type.weight
+    delay = synapse_type.delay
+    dt = _state["timestep"]
+    if delay != dt:
+        _state["changes"].append({
+            "what": f"delay of {label or 'the drive'}", "model": delay, "spinnaker": dt,
+            "why": "sPyNNaker generates a Poisson drive on the synapse cores only with a delay "
+                   "of one time step; a stationary train is shifted by the difference"})
+    sources = _spinnaker.Population(
+        drive.size, _SpiNNakerPoisson(**drive.celltype.arguments),
+        label=f"{label or drive.label} sources", additional_parameters={"seed": _seed()})
+    _state["populations"].append(sources)
+    return sources, _spinnaker.StaticSynapse(weight=weight, delay=dt)
+
+
+# -- running -------------------------------------------------------------------------------
+
+def run(simtime, callbacks=None):
+    """sPyNNaker's run, with the weight scales set from the projections before the first.
+
+    On a virtual board the run stops after mapping (partitioning, placement, routing,
+    routing tables): sPyNNaker would next generate every synaptic matrix on the host in
+    Python, which a board does on the machine (the synapse expander) -- 100 s for the
+    teaching network's 1.1 M synapses, hours for the seed's 127 M -- only to discard it.
+    """
+    if not _state.get("scaled"):
+        port.set_weight_scales(_state)
+        _state["scaled"] = True
+    _state["run_ms"] = _state.get("run_ms", 0.0) + simtime
+    with warnings.catch_warnings(), _map_only(_state["machine"].virtual):
+        warnings.simplefilter("ignore")
+        return _spinnaker.run(simtime)
+
+
+@contextlib.contextmanager
+def _map_only(virtual):
+    """Within: sPyNNaker skips loading (data generation) when ``virtual``."""
+    from spynnaker.pyNN.spinnaker import SpiNNaker
+    if not virtual:
+        yield
+        return
+    SpiNNaker._do_load = lambda self: None
+    try:
+        yield
+    finally:
+        del SpiNNaker._do_load
+
+
+def check_fits(d, processes=1, options=None):
+    """Cores and SDRAM the network needs against the configured machine (ParameterError if not)."""
+    return port.check_fits(d, machine(), NEURONS_PER_CORE, options or {})
+
+
+def port_report(projections, d=None):
+    """What the translation and sPyNNaker did to the network (written as port.json)."""
+    return port.report(_state, projections, d)
+
+
+from .replay import replay  # noqa: E402,F401  (helper A's fixed-point rule, one synapse)

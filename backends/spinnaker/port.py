@@ -1,0 +1,334 @@
+"""The SpiNNaker port of one network: fixed-point scales, fit check, and the mapping report.
+
+* :func:`set_weight_scales`: before the first run, each neuron population's
+  ``max_expected_summed_weight`` from the weights its projections bring, per receptor,
+  through :func:`.fixedpoint.scales_from_weights` (LSB <= 1 % of the smallest weight,
+  10x the largest within 16 bits);
+* :func:`check_fits`: before anything is built, cores (neuron, synapse, Poisson per 128
+  neurons, sPyNNaker's own load model) and SDRAM (synaptic matrices) against the configured
+  machine, and the rule's and weights' fixed-point formats;
+* :func:`report`: after the run, ``port.json``: the machine, chips and cores by kind, SDRAM
+  per core, the ring-buffer DTCM, routing entries, the weight LSB per receptor, the
+  time_scale_factor, every rounding (delays, weights, rates) and every change the backend
+  made to the model.
+"""
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from pynn_hpc.derived import ParameterError
+
+from . import fixedpoint
+
+#: sPyNNaker 7.4.1's load model (synapse_dynamics_stdp.py / _static.py, spynnaker.cfg)
+PLASTIC_SYNAPSES_PER_CORE_S = 1_400_000
+STATIC_SYNAPSES_PER_CORE_S = 13_000_000
+SPIKES_PER_SECOND = 30
+#: SpiNNaker 1 (spinn_machine version 3 / 5): application cores per chip (18 less the
+#: monitor and the extra monitor sPyNNaker places), SDRAM per chip, chips per board
+APP_CORES_PER_CHIP = 16
+SDRAM_PER_CHIP = 123_469_792       # bytes sPyNNaker may use on a chip (version 5)
+CHIPS = {3: 4, 5: 48}
+#: bytes per synapse in a synaptic matrix row: static 4 (one word), plastic 2 + 2
+#: (weight + control half-words) plus per row a header and the presynaptic trace
+BYTES_PER_SYNAPSE = 4
+ROUTING_ENTRIES_PER_CHIP = 1023
+
+
+# -- before the first run -----------------------------------------------------------------
+
+def _weight(synapse_type):
+    value = synapse_type.weight
+    return float(np.max(np.abs(value))) if np.ndim(value) else abs(float(value))
+
+
+def receptor_weights(projections):
+    """{post population: {receptor: [|weight| of each incoming projection]}}."""
+    out = defaultdict(lambda: defaultdict(list))
+    for prj in projections:
+        out[prj.post][prj.receptor_type].append(_weight(prj.synapse_type))
+    return out
+
+
+def set_weight_scales(state):
+    """Fill each neuron population's max_expected_summed_weight (before sPyNNaker maps)."""
+    scales = {}
+    incoming = receptor_weights(state["projections"])
+    for pop, placeholder in state["summed"]:
+        weights = incoming.get(pop)
+        if not weights:
+            continue
+        s = fixedpoint.scales_from_weights(weights)
+        for i, receptor in enumerate(("excitatory", "inhibitory")):
+            placeholder[i] = s[receptor].max_expected_summed_weight if receptor in s else 1.0
+        scales[pop.label] = s
+    for prj in state["projections"]:
+        wd = getattr(prj.synapse_type, "weight_dependence", None)
+        if wd is not None and hasattr(wd, "set_weight_maximum") and prj.post.label in scales:
+            wd.set_weight_maximum(scales[prj.post.label][prj.receptor_type].max_weight)
+    state["scales"] = scales
+    return scales
+
+
+# -- before anything is built ---------------------------------------------------------------
+
+def _probable_maximum(n_total, n_trials, p, chance):
+    """sPyNNaker's utility_calls.get_probable_maximum_selected."""
+    from scipy.stats import binom
+    return binom.ppf(1.0 - chance / float(n_total), n_trials, p)
+
+
+def _row_maximum(n_pre, n_post, indegree, per_slice):
+    """FixedNumberPreConnector.get_n_connections_from_pre_vertex_maximum (sPyNNaker 7.4.1)."""
+    total = _probable_maximum(n_pre * n_post, indegree * n_post, 1.0 / n_pre, 1e-4)
+    return math.ceil(_probable_maximum(n_pre * n_post, total, min(per_slice / n_post, 1.0), 1e-5))
+
+
+def _cores_per_slice(n_pre_by_kind, indegree_by_kind, n_post, neurons_per_core, tsf,
+                     rate=PLASTIC_SYNAPSES_PER_CORE_S):
+    """sPyNNaker's synapse cores per slice (PopulationVertex.n_synapse_cores_required):
+    incoming synaptic events at its assumed rate over one core's event rate (plastic if the
+    population has any plastic input)."""
+    per_slice = min(neurons_per_core, n_post)
+    events = 0.0
+    for kind, n_pre in n_pre_by_kind.items():
+        row = _row_maximum(n_pre, n_post, indegree_by_kind[kind], per_slice)
+        events += math.ceil(row * SPIKES_PER_SECOND * n_pre)
+    return max(1, math.ceil(events / (rate * tsf)))
+
+
+def needs(d, neurons_per_core, tsf):
+    """Cores by kind and synaptic-matrix SDRAM (bytes) that network ``d`` needs
+    (E receives the plastic E->E synapses, I only static ones)."""
+    cores = {"neuron": 0, "synapse": 0, "Poisson": 0}
+    sdram = 0
+    for n_post, rate in ((d.NE, PLASTIC_SYNAPSES_PER_CORE_S), (d.NI, STATIC_SYNAPSES_PER_CORE_S)):
+        slices = math.ceil(n_post / neurons_per_core)
+        syn = _cores_per_slice({"E": d.NE, "I": d.NI}, {"E": d.CE, "I": d.CI}, n_post,
+                               neurons_per_core, tsf, rate)
+        cores["neuron"] += slices
+        cores["synapse"] += slices * syn
+        cores["Poisson"] += slices
+        sdram += n_post * (d.CE + d.CI) * BYTES_PER_SYNAPSE
+    return cores, sdram
+
+
+def check_fits(d, machine, neurons_per_core, options, tsf=10):
+    """Refuse (ParameterError) a network whose numbers do not fit SpiNNaker's formats or the
+    configured machine's cores and SDRAM; returns what it needs."""
+    stdp = dict(options)
+    scales = fixedpoint.scales_from_weights({"excitatory": [d.JE, d.J_drive],
+                                             "inhibitory": [d.JI]})
+    if stdp:
+        fixedpoint.parameter_words(a_plus=stdp["lambda"], a_minus=stdp["lambda"] * stdp["alpha"],
+                                   mu=stdp["mu"], w0=d.w0)
+    cores, sdram = needs(d, neurons_per_core, tsf)
+    n_cores = sum(cores.values())
+    chips_needed = max(math.ceil(n_cores / APP_CORES_PER_CHIP),
+                       math.ceil(sdram / SDRAM_PER_CHIP))
+    result = {"cores": cores, "n_cores": n_cores, "chips": chips_needed,
+              "synaptic_sdram_mb": sdram / 2**20, "machine": machine.describe(),
+              "lsb_pA": {k: s.lsb * 1000 for k, s in scales.items()}}
+    if machine.kind == "board" and machine.version in CHIPS:
+        have = CHIPS[machine.version]
+        if chips_needed > have:
+            raise ParameterError(
+                f"the network needs about {n_cores} cores on {chips_needed} chips "
+                f"({cores['neuron']} neuron, {cores['synapse']} synapse, {cores['Poisson']} "
+                f"Poisson; {sdram / 2**20:,.0f} MB of synaptic matrices) but the board "
+                f"{machine.address} (version {machine.version}) has {have} chips: use a smaller "
+                "--scale or --indegree-scale, or a larger machine (spalloc_server)")
+    return result
+
+
+# -- after the run ----------------------------------------------------------------------------
+
+def _kind(vertex):
+    name = type(vertex).__name__
+    if "Neurons" in name or name == "PopulationMachineVertex":
+        return "neuron"
+    if "Synapses" in name:
+        return "synapse"
+    if "Poisson" in name:
+        return "Poisson"
+    if "Delay" in name:
+        return "delay"
+    return "system"
+
+
+def _is_drive(prj):
+    return type(prj.pre.celltype).__name__ == "SpikeSourcePoisson"
+
+
+def _stats(values):
+    v = np.asarray(values, dtype=float)
+    if v.size == 0:
+        return None
+    return {"n": int(v.size), "min": float(v.min()), "mean": float(v.mean()), "max": float(v.max())}
+
+
+def _mapping(n_steps):
+    from spynnaker.pyNN.data import SpynnakerDataView as view
+    machine = view.get_machine()
+    by_kind = defaultdict(list)
+    chips = set()
+    for placement in view.iterate_placemements():
+        vertex = placement.vertex
+        chips.add((placement.x, placement.y))
+        try:
+            sdram = vertex.sdram_required.get_total_sdram(n_steps)
+        except Exception:            # noqa: BLE001  (a vertex without an SDRAM model)
+            sdram = np.nan
+        by_kind[_kind(vertex)].append(sdram)
+    routing = {}
+    for name, getter in (("uncompressed", "get_uncompressed"),
+                         ("precompressed", "get_precompressed")):
+        try:
+            tables = getattr(view, getter)()
+        except Exception:            # noqa: BLE001  (not made by this mapping)
+            continue
+        routing[name] = {"total": int(tables.get_total_number_of_entries()),
+                         "max_per_chip": int(tables.get_max_number_of_entries()),
+                         "chips": len(tables.routing_tables)}
+    version = view.get_machine_version()
+    return {
+        "machine_chips": int(machine.n_chips),
+        "chips_used": len(chips),
+        "cores": {k: len(v) for k, v in sorted(by_kind.items())},
+        "sdram_per_core_bytes": {k: _stats(v) for k, v in sorted(by_kind.items())},
+        "routing_entries": routing,
+        "routing_entries_limit_per_chip": ROUTING_ENTRIES_PER_CHIP,
+        "dtcm_per_core_bytes": int(version.dtcm_bytes),
+        "time_scale_factor": float(view.get_time_scale_factor()),
+        "timestep_ms": float(view.get_simulation_time_step_ms()),
+    }
+
+
+def _ring_buffers(state):
+    """Per neuron population: shifts as sPyNNaker computed them, LSB, ring-buffer DTCM."""
+    from spynnaker.pyNN.utilities.utility_calls import get_n_bits
+    out = {}
+    for pop in state["populations"]:
+        vertex = pop._vertex
+        if not hasattr(vertex, "get_ring_buffer_shifts"):
+            continue
+        shifts = vertex.get_ring_buffer_shifts()
+        scales = vertex.get_weight_scales(shifts)
+        n_types = vertex.neuron_impl.get_n_synapse_types()
+        bits = (vertex.get_n_atom_bits() + get_n_bits(n_types)
+                + get_n_bits(vertex.splitter.max_support_delay()))
+        out[pop.label] = {
+            "neurons_per_core": int(vertex.get_max_atoms_per_core()),
+            "receptors": {r: {"shift": int(s), "lsb_pA": 1000.0 / float(w),
+                              "largest_weight_nA": 0xffff / float(w)}
+                          for r, s, w in zip(("excitatory", "inhibitory"), shifts, scales)},
+            "ring_buffer_dtcm_bytes": int(2 ** bits * 2),
+        }
+    return out
+
+
+def _roundings(state, projections, rings):
+    dt = state["timestep"]
+    delays, weights = [], []
+    for name, prj in projections.items():
+        model_delay = float(np.max(prj.synapse_type.delay))
+        steps = int(np.rint(model_delay / dt))
+        delays.append({"projection": name, "model_ms": model_delay, "steps": steps,
+                       "spinnaker_ms": steps * dt})
+        ring = rings.get(prj.post.label)
+        if ring is None:
+            continue
+        r = ring["receptors"][prj.receptor_type]
+        w = _weight(prj.synapse_type)
+        units = int(np.rint(w / (r["lsb_pA"] / 1000.0)))
+        weights.append({"projection": name, "receptor": prj.receptor_type, "model_nA": w,
+                        "units": units, "spinnaker_nA": units * r["lsb_pA"] / 1000.0,
+                        "relative_error": units * r["lsb_pA"] / 1000.0 / w - 1 if w else 0.0})
+    rates = []
+    for pop in state["populations"]:
+        rate = getattr(pop.celltype, "arguments", None) or {}
+        if "rate" not in rate and type(pop.celltype).__name__ == "SpikeSourcePoisson":
+            rate = {"rate": pop.get("rate")[0] if pop.size else 0.0}
+        if "rate" in rate:
+            model = float(np.max(rate["rate"]))
+            written = round(model * 2**32) / 2**32       # u32.32 in the rates region
+            rates.append({"population": pop.label, "model_hz": model, "spinnaker_hz": written,
+                          "per_step": model * dt / 1000.0, "format": "u32.32 Hz"})
+    return {"delays": delays, "weights": weights, "rates": rates}
+
+
+def report(state, projections, d=None):
+    """The port report (a dict for port.json, with ``summary`` lines to print)."""
+    from .weight_dependence import BINARY, binary_path
+    m = state["machine"]
+    tsf = state["time_scale_factor"]
+    n_steps = int(round(state.get("run_ms", 0.0) / state["timestep"]))
+    mapping = _mapping(n_steps)
+    rings = _ring_buffers(state)
+    rounding = _roundings(state, projections, rings)
+    binary = binary_path()
+    rep = {
+        "machine": {"kind": m.kind, "version": m.version, "address": m.address,
+                    "config": m.config_file, "description": m.describe()},
+        "produces_spikes": not m.virtual,
+        **mapping,
+        "populations": rings,
+        "roundings": rounding,
+        "changes": list(state["changes"]),
+        "drive_on_synapse_cores": {
+            name: bool(prj.post._vertex.splitter.handles_source_vertex(prj))
+            for name, prj in projections.items() if _is_drive(prj)},
+        "synapse_binary": {"name": BINARY, "found": binary},
+        "time_scale_factor_reason": (
+            f"{tsf:g}: a 0.1 ms step takes {0.1 * tsf:g} ms of wall-clock; sPyNNaker spreads "
+            "the synaptic load over synapse cores at 1.4 M plastic events per core-second "
+            "x time_scale_factor"),
+    }
+    if d is not None:
+        JE = d.JE
+        exc = [r["receptors"]["excitatory"]["lsb_pA"] for r in rings.values()]
+        rep["lsb_fraction_of_JE"] = max(exc) / (JE * 1000) if exc else None
+    rep["summary"] = summary(rep)
+    return rep
+
+
+def summary(rep):
+    lines = [f"SpiNNaker port ({rep['machine']['description']}):"]
+    cores = rep["cores"]
+    lines.append(f"  {rep['chips_used']} chips of {rep['machine_chips']}; cores: "
+                 + ", ".join(f"{n} {k}" for k, n in cores.items()))
+    for kind, s in rep["sdram_per_core_bytes"].items():
+        if s:
+            lines.append(f"  SDRAM per {kind} core: {s['mean'] / 1024:,.1f} KiB mean, "
+                         f"{s['max'] / 1024:,.1f} KiB max")
+    for label, p in rep["populations"].items():
+        rec = ", ".join(f"{r} LSB {v['lsb_pA']:.4g} pA (largest {v['largest_weight_nA']:.4g} nA)"
+                        for r, v in p["receptors"].items())
+        lines.append(f"  {label}: {p['neurons_per_core']} neurons/core, {rec}; ring buffers "
+                     f"{p['ring_buffer_dtcm_bytes'] / 1024:g} KiB of {rep['dtcm_per_core_bytes'] / 1024:g} KiB DTCM")
+    for name, r in rep["routing_entries"].items():
+        lines.append(f"  routing entries ({name}): {r['total']:,} in all, at most "
+                     f"{r['max_per_chip']} on a chip (limit {rep['routing_entries_limit_per_chip']})")
+    lines.append(f"  time_scale_factor {rep['time_scale_factor']:g}, dt {rep['timestep_ms']:g} ms")
+    if rep.get("lsb_fraction_of_JE") is not None:
+        lines.append(f"  excitatory LSB = {100 * rep['lsb_fraction_of_JE']:.2f} % of JE")
+    for w in rep["roundings"]["weights"]:
+        lines.append(f"  weight {w['projection']}: {w['model_nA'] * 1000:.4f} pA -> {w['units']} "
+                     f"LSB = {w['spinnaker_nA'] * 1000:.4f} pA ({100 * w['relative_error']:+.3f} %)")
+    for dl in rep["roundings"]["delays"]:
+        if abs(dl["spinnaker_ms"] - dl["model_ms"]) > 1e-9:
+            lines.append(f"  delay {dl['projection']}: {dl['model_ms']:g} -> {dl['spinnaker_ms']:g} ms")
+    for c in rep["changes"]:
+        lines.append(f"  changed: {c['what']}: {c['model']:g} -> {c['spinnaker']:g} ({c['why']})")
+    for name, direct in rep["drive_on_synapse_cores"].items():
+        lines.append(f"  drive {name}: " + ("generated beside the synapse cores, into them over "
+                                            "SDRAM" if direct else "routed as multicast spikes"))
+    for r in rep["roundings"]["rates"]:
+        lines.append(f"  rate {r['population']}: {r['model_hz']:g} Hz ({r['per_step']:.4f} per step)")
+    b = rep["synapse_binary"]
+    lines.append(f"  synapse binary {b['name']}: " + (b["found"] or "NOT BUILT (README: SpiNNaker "
+                                                       "fixed point; a board cannot run without it)"))
+    if not rep["produces_spikes"]:
+        lines.append("  a virtual board maps the network but produces no spikes: no results.json")
+    return lines
