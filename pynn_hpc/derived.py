@@ -113,6 +113,10 @@ class ParameterError(ValueError):
 def derive(scale=P.RUN["scale"], w0=P.STDP["w0"], indegree_scale=P.SCALING["indegree_scale"],
            dc_rate=P.SCALING["dc_rate"], compensation="dc"):
     """Compute the network's numbers at ``scale`` (NE + NI = 11,250 x scale) and indegree scale k."""
+    for value, option in ((scale, "--scale"), (indegree_scale, "--indegree-scale"),
+                          (dc_rate, "--dc-rate"), (w0, "--w0")):
+        if not np.isfinite(value):
+            raise ParameterError(f"{option} must be a finite number (got {value})")
     if not scale > 0:
         raise ParameterError(f"--scale must be > 0 (got {scale})")
     k = indegree_scale

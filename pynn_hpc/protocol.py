@@ -11,9 +11,10 @@ import time
 
 import numpy as np
 
-from . import parameters as P
+from . import backends, parameters as P
 from .derived import ParameterError, derive
 from .network import connect, create
+from .progress import Progress
 from .analysis.regime import assess
 from .analysis.statistics import spike_statistics, weight_summary
 
@@ -22,14 +23,24 @@ def _peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _finite(value, option):
+    """Refuse NaN and infinities (every comparison with NaN is False: they would pass the checks)."""
+    if not np.isfinite(value):
+        raise ParameterError(f"{option} must be a finite number (got {value})")
+
+
 def check_stdp(stdp):
     """Refuse values that do not describe the power-law rule (one line, names the option)."""
+    for name in ("lambda", "alpha", "mu", "tau_plus", "tau_minus", "w0"):
+        _finite(stdp[name], "--" + name.replace("_", "-"))
     if not 0.0 <= stdp["mu"] <= 1.0:
         raise ParameterError(f"--mu must lie in [0, 1] (got {stdp['mu']})")
-    for name, option in (("lambda", "--lambda"), ("alpha", "--alpha"), ("tau_plus", "--tau-plus"),
-                         ("tau_minus", "--tau-minus")):
+    for name, option in (("lambda", "--lambda"), ("alpha", "--alpha")):
         if stdp[name] < 0:
             raise ParameterError(f"{option} must be >= 0 (got {stdp[name]})")
+    for name, option in (("tau_plus", "--tau-plus"), ("tau_minus", "--tau-minus")):
+        if not stdp[name] > 0:
+            raise ParameterError(f"{option} must be > 0 ms (got {stdp[name]})")
     if not stdp["w0"] > 0:
         raise ParameterError(f"--w0 must be > 0 nA (got {stdp['w0']})")
 
@@ -37,6 +48,8 @@ def check_stdp(stdp):
 def check_run(threads, simtime, presim):
     if not (isinstance(threads, int) and threads > 0):
         raise ParameterError(f"--threads must be a whole number > 0 (got {threads})")
+    _finite(simtime, "--simtime")
+    _finite(presim, "--presim")
     if not simtime > 0:
         raise ParameterError(f"--simtime must be > 0 ms (got {simtime})")
     if not presim >= 0:
@@ -57,32 +70,45 @@ def configure(scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
 def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         dc_rate=P.SCALING["dc_rate"], threads=P.RUN["threads"], simtime=P.RUN["simtime"],
         presim=P.RUN["presim"], seed=P.RUN["seed"], stdp=None, weight_sample=20000,
-        compensation="dc"):
+        compensation="dc", progress=None):
     """Build and run the network on backend module ``sim``; return (results, spikes Block).
 
-    Every MPI rank returns the same results; only rank 0 holds the spikes.
+    Every MPI rank returns the same results; only rank 0 holds the spikes.  ``progress``
+    (:class:`pynn_hpc.progress.Progress`, silent by default) shows the phases; the
+    presimulation and simulation advance in short chunks through it (unless the backend sets
+    ``CHUNKED_RUN = False``), so that progress is seen and a signal is handled within a second.
     """
     d, stdp = configure(scale, indegree_scale, dc_rate, threads, simtime, presim, stdp, compensation)
+    progress = Progress(enabled=False) if progress is None else progress
 
     timings = {}
+    progress.phase("create", f"{d.n_neurons:,} neurons, Poisson drive, recording")
     t0 = time.perf_counter()
     sim.setup(timestep=P.RUN["dt"], min_delay=d.delay, max_delay=d.delay,
               threads=threads, rng_seed=seed)
     E, I, recorded, drive = create(sim, d, seed)
     timings["time_create"] = time.perf_counter() - t0
 
+    progress.phase("connect", f"{d.n_connections:,} connections")
     t0 = time.perf_counter()
     projections = connect(sim, E, I, drive, d, seed, stdp=stdp)
     timings["time_connect"] = time.perf_counter() - t0
     rss_built = _peak_rss_mb()
+    if not backends.hook(sim, "produces_data")():
+        # the backend maps the network but records nothing (a SpiNNaker virtual board)
+        progress.phase("map", "placement, routing; no spikes without a board")
+        sim.run(presim + simtime)
+        report = sim.port_report(projections, d)
+        sim.end()
+        return {"port": report, "timings": timings}, None
 
     t0 = time.perf_counter()
-    if presim > 0:
-        sim.run(presim)
+    progress.simulate(sim, presim, "presimulate", P.RUN["dt"])
     timings["time_presimulate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    sim.run(simtime)
+    progress.simulate(sim, simtime, "simulate", P.RUN["dt"])
     timings["time_simulate"] = time.perf_counter() - t0
+    progress.phase("measure", "spikes, weights")
     peak_rss = _peak_rss_mb()
 
     block = recorded.get_data("spikes", gather=True)
@@ -130,5 +156,8 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         "derived": d.as_dict(),
         "stdp": stdp,
     }
+    port_report = backends.hook(sim, "port_report")
+    if port_report is not None:
+        results["port"] = port_report(projections, d)      # written as port.json
     sim.end()
     return results, block

@@ -45,6 +45,19 @@ def check_times(times, name, timestep=P.RUN["dt"]):
     return grid
 
 
+def check_delay(delay, timestep=P.RUN["dt"], name="--delay"):
+    """The synaptic delay (ms): a whole number of time steps, at least one."""
+    try:
+        d = float(delay)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number of ms (got {delay!r})") from None
+    steps = d / timestep
+    if not np.isfinite(d) or d < timestep - 1e-9 or abs(steps - round(steps)) > 1e-6:
+        raise ValueError(f"{name} must be a whole number of time steps ({timestep:g} ms), at "
+                         f"least one (got {delay:g} ms)")
+    return round(steps) * timestep
+
+
 def read_times(path):
     """Spike times from a text file: numbers separated by white space or commas, or a JSON list."""
     try:
@@ -70,6 +83,7 @@ def replay(sim, pre, post, delay=P.NETWORK["delay"], weight=None, stdp=P.STDP,
     """Weights after each presynaptic spike on backend ``sim`` and from the reference (nA)."""
     pre = check_times(pre, "presynaptic", timestep)
     post = check_times(post, "postsynaptic", timestep)
+    delay = check_delay(delay, timestep, "delay")
     weight = derive(1).JE if weight is None else weight
     times, weights, pre_seen, post_seen = sim.replay(
         pre, post, stdp_synapse(sim, weight, delay, stdp), timestep)
@@ -92,6 +106,7 @@ def compare(backend_names, pre, post, delay=P.NETWORK["delay"], weight=None, std
     from . import backends
     pre = check_times(pre, "presynaptic", timestep)
     post = check_times(post, "postsynaptic", timestep)
+    delay = check_delay(delay, timestep, "delay")
     runs = {name: replay(backends.load(name), pre, post, delay, weight, stdp, timestep)
             for name in backend_names}
     reference = next(iter(runs.values()))["reference"] if runs else None

@@ -59,12 +59,31 @@ class PowerLawWeightDependence(STDPWeightDependence):
 
 
 def check_spike_pair_rule(timing_dependence):
-    """Refuse negative amplitudes: lambda (A_plus) and lambda alpha (A_minus) are >= 0."""
+    """Refuse what the power-law rule cannot be given, on every backend alike.
+
+    Amplitudes must be finite and >= 0, time constants finite and > 0.  ``A_plus`` = 0 with ``A_minus`` > 0
+    is refused too: the rule's parameters are lambda = A_plus and alpha = A_minus / A_plus
+    (NEST's ``stdp_pl_synapse_hom``), so depression without potentiation has no lambda, alpha.
+    """
     ps = timing_dependence.parameter_space
+    known = {}
     for name in ("A_plus", "A_minus", "tau_plus", "tau_minus"):
         base = ps[name].base_value
-        if isinstance(base, (int, float, np.ndarray, list, tuple)) and (_values(base) < 0).any():
+        if not isinstance(base, (int, float, np.number, np.ndarray, list, tuple)):
+            continue                        # random values are not checked
+        values = _values(base)
+        if not np.isfinite(values).all():
+            raise ValueError(f"SpikePairRule: {name} must be a finite number (got {base})")
+        if name.startswith("tau") and not (values > 0).all():
+            raise ValueError(f"SpikePairRule: {name} must be > 0 ms (got {base})")
+        if (values < 0).any():
             raise ValueError(f"SpikePairRule: {name} must be >= 0 (got {base})")
+        known[name] = values
+    if "A_plus" in known and "A_minus" in known and \
+            ((known["A_plus"] == 0) & (known["A_minus"] > 0)).any():
+        raise ValueError("SpikePairRule: A_plus = 0 with A_minus > 0 cannot be expressed by the "
+                         "power-law rule (lambda = A_plus, alpha = A_minus / A_plus): give "
+                         "A_plus > 0, or A_plus = A_minus = 0 for no plasticity")
 
 
 def check_one_value_per_projection(mechanism, holder):

@@ -1,0 +1,98 @@
+"""What a run is doing, on stderr: the phase, and a progress bar with time left while simulating.
+
+    progress = Progress(enabled=rank == 0 and not quiet)
+    progress.line("predicted peak memory 850 MB per process")
+    progress.phase("connect")
+    progress.simulate(sim, 250.0, "simulate")      # runs sim in chunks, shows the bar
+
+The simulators run in C and return to Python only when a ``run`` call ends, so a long
+``run`` would hold back both the progress bar and Ctrl-C (the signal handlers of
+:mod:`pynn_hpc.cli` raise only once Python runs again).  ``simulate`` therefore advances in
+chunks of about ``CHUNK_SECONDS`` of wall-clock time: each chunk's length in simulated time
+follows from the previous chunk's speed.  Chunks are whole time steps, and under MPI every
+process runs the chunks rank 0 chose (each chunk is a collective ``run``).  A backend whose
+``run`` calls are expensive sets ``CHUNKED_RUN = False`` in its module
+(see :mod:`pynn_hpc.backends`): it is then run in one call, with a line before and after.
+
+On a terminal the bar is tqdm's; otherwise plain lines (at most one per ``PLAIN_EVERY``
+seconds, and the last).  Under MPI only rank 0 prints (the caller passes ``enabled``).
+"""
+import sys
+import time
+
+#: wall-clock seconds a chunk aims at: Ctrl-C waits at most about this long
+CHUNK_SECONDS = 0.5
+#: a chunk grows at most this much over the previous one (the first ones are cheap)
+GROWTH = 4.0
+#: seconds between plain progress lines when stderr is not a terminal
+PLAIN_EVERY = 10.0
+
+
+def chunked(sim):
+    """Whether backend module ``sim`` may be advanced in many short ``run`` calls."""
+    return getattr(sim, "CHUNKED_RUN", True)
+
+
+def _shared(sim, value):
+    """rank 0's ``value`` on every MPI process (each chunk must be the same everywhere)."""
+    if sim.num_processes() > 1:
+        from mpi4py import MPI
+        return MPI.COMM_WORLD.bcast(value, root=0)
+    return value
+
+
+class Progress:
+    """Phase lines and a simulation progress bar on ``stream`` (stderr)."""
+
+    def __init__(self, enabled=True, stream=None):
+        self.enabled = enabled
+        self.stream = sys.stderr if stream is None else stream
+        self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._t0 = time.perf_counter()
+
+    def line(self, text):
+        if self.enabled:
+            print(f"pynn-hpc: {text}", file=self.stream, flush=True)
+
+    def phase(self, name, detail=""):
+        self.line(f"[{time.perf_counter() - self._t0:6.1f} s] {name}" + (f": {detail}" if detail else ""))
+
+    def simulate(self, sim, duration, name, dt):
+        """Advance ``sim`` by ``duration`` ms in chunks of whole steps ``dt``, showing progress."""
+        steps = int(round(duration / dt))
+        self.phase(name, f"{duration:g} ms")
+        if steps <= 0:
+            return
+        if not chunked(sim):
+            sim.run(steps * dt)
+            return
+        bar = None
+        if self.tty:
+            from tqdm import tqdm
+            bar = tqdm(total=round(steps * dt, 6), unit="ms", desc=f"pynn-hpc: {name}",
+                       file=self.stream, leave=False, dynamic_ncols=True,
+                       bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:g}/{total:g} ms "
+                                  "[{elapsed}<{remaining}]")
+        try:
+            done, chunk = 0, 10                   # steps; the first chunk is 1 ms
+            start = last_line = time.perf_counter()
+            while done < steps:
+                chunk = _shared(sim, min(chunk, steps - done))
+                t0 = time.perf_counter()
+                sim.run(chunk * dt)
+                wall = time.perf_counter() - t0
+                done += chunk
+                per_step = wall / chunk
+                chunk = int(max(1, min(GROWTH * chunk, CHUNK_SECONDS / max(per_step, 1e-9))))
+                if bar is not None:
+                    bar.update(round(done * dt, 6) - bar.n)
+                elif self.enabled and (time.perf_counter() - last_line >= PLAIN_EVERY
+                                       or done == steps):
+                    last_line = time.perf_counter()
+                    elapsed = last_line - start
+                    left = elapsed / done * (steps - done)
+                    self.line(f"{name} {100.0 * done / steps:3.0f} % ({done * dt:g} of "
+                              f"{steps * dt:g} ms), {elapsed:.0f} s elapsed, {left:.0f} s left")
+        finally:
+            if bar is not None:
+                bar.close()
