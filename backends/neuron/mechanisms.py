@@ -11,7 +11,9 @@ PyNN and machine versions, so that a new version builds anew and an unchanged
 one never rebuilds.  Concurrent builds (MPI ranks) take a file lock; the
 library appears atomically (built in a temporary directory, then renamed).
 A failing build (no C/C++ compiler, an NMODL error) raises
-:class:`MechanismBuildError` with the tail of nrnivmodl's output on one line.
+:class:`MechanismBuildError` (a :class:`~pynn_hpc.backends.BackendBroken`) with
+the first error lines of nrnivmodl's output on one line.  While it compiles, rank
+0 says so on stderr (one line; a build takes 1-3 minutes, once).
 
 ``pyNN.neuron`` is then told that its mechanisms are loaded (its own
 ``load_mechanisms`` would otherwise compile them inside site-packages).
@@ -31,13 +33,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pynn_hpc.backends import BackendUnavailable
+from pynn_hpc.backends import BackendBroken, BackendUnavailable
+from pynn_hpc.backends.launcher import rank
 
 HERE = Path(__file__).resolve().parent
 OURS = HERE / "nmodl"
 
 
-class MechanismBuildError(BackendUnavailable):
+class MechanismBuildError(BackendBroken):
     """nrnivmodl could not build the mechanisms (the message says why, on one line)."""
 
 
@@ -125,6 +128,9 @@ def ensure_built(neuron_version, pynn_version):
         raise MechanismBuildError(
             f"cannot write the NEURON mechanism cache {root} ({err.strerror}): "
             "set PYNN_HPC_NRNMECH_DIR to a writable directory")
+    if rank() == 0:     # the rank that builds may be another one: it holds the lock
+        print(f"compiling NEURON mechanisms into {target} (once, 1-3 min) ...", file=sys.stderr,
+              flush=True)
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if library(target) is None:
