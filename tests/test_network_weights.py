@@ -18,9 +18,11 @@ def test_every_plastic_weight_follows_the_reference_on_the_networks_spikes(reque
     (NEST's lazy potentiation; NEURON reports the same)."""
     sim = request.getfixturevalue(f"{backend}_sim")
     d = derive(0.02, indegree_scale=0.1, dc_rate=0.0)
-    sim.setup(timestep=0.1, min_delay=d.delay, max_delay=d.delay, threads=1, rng_seed=1)
-    E, I, recorded, drive = create(sim, d, seed=1)
-    prj = connect(sim, E, I, drive, d, seed=1)
+    # seed 2: a network whose last 3 ms are not a burst on either backend (with seed 1, 57 %
+    # of NEST's E neurons fire there, leaving too few synapses to check)
+    sim.setup(timestep=0.1, min_delay=d.delay, max_delay=d.delay, threads=1, rng_seed=2)
+    E, I, recorded, drive = create(sim, d, seed=2)
+    prj = connect(sim, E, I, drive, d, seed=2)
     t_end = 80.0
     sim.run(t_end)
     trains = {int(st.annotations["source_index"]): st.magnitude
