@@ -5,7 +5,11 @@ spike on 1 s Poisson trains, and the mean drift over 100 s; truncation as the co
 shows the drift test can fail; the parameter words by hand; the weight scale sPyNNaker 7.4.1
 derives; refused parameters; the 16-event history and the coincidence rule of sPyNNaker.
 """
+import json
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -223,3 +227,34 @@ def test_no_compiler_one_line(tmp_path, monkeypatch):
     with pytest.raises(F.RuleBuildError) as err:
         F.rule_library()
     assert "no C compiler" in str(err.value) and "\n" not in str(err.value)
+
+
+# ------------------------------------------------------------------ the command
+
+def replay_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "pynn_hpc.cli", "replay", *args],
+                          capture_output=True, text=True, timeout=600, env=env)
+
+
+def test_cli_replay_reports_pA_and_lsb(tmp_path):
+    p = replay_cli("--backends", "spinnaker", "--rate", "8", "--duration", "1000",
+                   "--output", str(tmp_path / "out"))
+    assert p.returncode == 0, p.stderr
+    line = [x for x in p.stdout.splitlines() if x.startswith("largest difference, spinnaker vs reference")]
+    assert len(line) == 1 and " pA = " in line[0] and line[0].endswith(" LSB"), p.stdout
+    r = json.loads((tmp_path / "out" / "replay.json").read_text())
+    assert r["lsb"]["spinnaker"] == pytest.approx(0.000244140625)
+    lsb_diff = r["max_diff_lsb"]["spinnaker vs reference"]
+    assert lsb_diff == pytest.approx(r["max_abs_diff_pA"]["spinnaker vs reference"] / 0.244140625)
+    assert lsb_diff < 3 + 0.005 * 46 / 0.244
+
+
+def test_cli_replay_without_compiler(tmp_path):
+    """No C compiler on PATH and an empty cache: one line on stderr, exit code 2, nothing written."""
+    env = dict(os.environ, PATH=str(tmp_path), PYNN_HPC_SPINNAKER_DIR=str(tmp_path / "cache"))
+    env.pop("CC", None)
+    p = replay_cli("--backends", "spinnaker", "--rate", "8", "--duration", "1000",
+                   "--output", str(tmp_path / "out"), env=env)
+    assert p.returncode == 2 and p.stdout == ""
+    assert len(p.stderr.strip().splitlines()) == 1 and "no C compiler" in p.stderr
+    assert not (tmp_path / "out" / "replay.json").exists()
