@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pynn_hpc.backends import BackendUnavailable
+from pynn_hpc.backends import BackendBroken
 from pynn_hpc.derived import ParameterError
 
 HERE = Path(__file__).resolve().parent
@@ -61,7 +61,7 @@ ROUNDING = {"truncate": 0, "nearest": 1, "stochastic": 2}
 BINARY_ROUNDING = "stochastic"
 
 
-class RuleBuildError(BackendUnavailable):
+class RuleBuildError(BackendBroken):
     """The host build of the fixed-point rule failed (the message says why, on one line)."""
 
 
