@@ -7,7 +7,6 @@ backend's Projection mixes this in and supplies ``_connection_arrays(names)`` ->
 is built.
 """
 import numpy as np
-from pyNN import common
 
 
 def one_value(parameter_space, name, what):
@@ -32,11 +31,8 @@ class ProjectionArrays:
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
         """Dense arrays, NaN where there is no connection, multapses combined as PyNN does
-        (``common.Projection.MULTI_SYNAPSE_OPERATIONS``), in numpy rather than a Python loop
+        (PyNN's ``Projection.MULTI_SYNAPSE_OPERATIONS``), in numpy rather than a Python loop
         over every connection."""
-        if multiple_synapses not in common.Projection.MULTI_SYNAPSE_OPERATIONS:
-            raise ValueError(f"multiple_synapses must be one of "
-                             f"{', '.join(common.Projection.MULTI_SYNAPSE_OPERATIONS)}")
         names = [n[:-1] if n.endswith("s") else n for n in names]
         pre, post, values = self._connection_arrays(names)
         cells = np.asarray(pre, dtype=np.int64) * self.post.size + np.asarray(post, dtype=np.int64)

@@ -1,4 +1,5 @@
-"""The network built through PyNN on NEST: exact connectivity, models, parameters, get/set."""
+"""The network built through PyNN on NEST: exact connectivity, models, parameters, get/set;
+and what the backends' projections share (dense arrays, nothing per connection in Python)."""
 import sys
 
 import nest
@@ -138,3 +139,34 @@ def test_dense_arrays_without_a_python_step_per_connection(neuron_sim):
             sys.setprofile(None)
         assert len(ee) > 100_000 and len(calls) < 2000, (how, len(calls))
         assert np.count_nonzero(~np.isnan(arr)) == len(set(zip(*ee._indices())))
+
+
+def numpy_bytes(obj):
+    """Bytes of the numpy arrays an object holds in its attributes (and lists of them)."""
+    total = 0
+    for value in vars(obj).values():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            total += item.nbytes if isinstance(item, np.ndarray) else 0
+    return total
+
+
+def test_neuron_keeps_no_index_arrays_in_python(neuron_sim):
+    """The synaptic matrices hold every connection in C; the indices are read back from them
+    (they were also kept in Python, 8 B per connection).  sample() reads the same synapses
+    as selecting them from all the indices."""
+    sim, d, E, I, recorded, drive, prj = small_network(neuron_sim, threads=2)
+    assert len(prj["EE"]._matrices) == 2         # one per thread: reading spans matrices
+    for key in ("EE", "IE", "EI", "II"):
+        p = prj[key]
+        assert len(p) == p.post.size * (d.CE if p.pre is E else d.CI), key
+        assert numpy_bytes(p) < 0.1 * len(p), key
+        pre, post = p._indices()
+        assert len(pre) == len(p), key
+        rng = np.random.default_rng(4)
+        chosen_pre, chosen_post = rng.choice(p.pre.size, 3, replace=False), \
+            rng.choice(p.post.size, 2, replace=False)
+        selected = np.isin(pre, chosen_pre) & np.isin(post, chosen_post)
+        weights = p.get("weight", format="list", with_address=False)
+        sample = p.sample("weight", n_pre=3, n_post=2, rng=np.random.default_rng(4))["weight"]
+        assert 0 < len(sample) == np.count_nonzero(selected), key
+        np.testing.assert_array_equal(sample, np.asarray(weights)[selected])

@@ -19,7 +19,8 @@ Connectors hand over index arrays (:meth:`Projection.connect_pairs`); the matric
 built once, when the connector is done.  A projection has one delay (as the matrix
 row's NetCon); weights may differ per connection.  Connections are listed per matrix
 (thread), sorted by presynaptic neuron; ``get``/``set`` work as in PyNN; ``sample`` reads
-the local synapses between random subsets of neurons.
+the local synapses between random subsets of neurons.  Nothing per connection is kept in
+Python: the indices are read back from the matrices (their rows and targets) when asked for.
 """
 import numpy as np
 from neuron import h
@@ -30,6 +31,7 @@ from pyNN.neuron import simulator
 from pyNN.neuron.projections import _projections
 from pyNN.space import Space
 
+from pynn_hpc.backends import sample_indices
 from pynn_hpc.backends.projections import ProjectionArrays
 
 from . import synapses
@@ -51,10 +53,9 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
         self._post_netcons = []                # postsynaptic neuron -> matrix (plastic)
         self._pending = []                     # (pre, post, weight) given by the connector
         self._delay = None
-        self._pre_chunks, self._post_chunks = [], []
-        self._index_cache = None
         self._drives = []                      # drive synapses (one per local connection)
         self._drive_delays = []
+        self._drive_pairs = []                 # and their (pre, post) indices
         self._plastic = synapses.is_power_law(self.synapse_type)
         if self._plastic:
             self._rule = synapses.rule_parameters(self.synapse_type)
@@ -80,11 +81,6 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
             raise NotImplementedError("projections on NEURON need pynn_hpc's IF_curr_alpha "
                                       "(AlphaISynExact receptors)")
         return syn
-
-    def _record(self, pre_indices, post_index):
-        self._pre_chunks.append(np.asarray(pre_indices, dtype=np.int32))
-        self._post_chunks.append(np.full(len(pre_indices), post_index, dtype=np.int32))
-        self._index_cache = None
 
     def connect_post(self, post_index, pre_indices, weight, delay):
         """Connections from ``pre_indices`` (may repeat) to the postsynaptic cell ``post_index``."""
@@ -194,9 +190,6 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
                 self._post_netcons.append(nc)
         self._matrices.append(matrix)
         self._matrix_posts.append(posts)
-        self._pre_chunks.append(pre)
-        self._post_chunks.append(post)
-        self._index_cache = None
 
     def connect_drive(self, pre_index, post_index, weight, delay, seed):
         """The Poisson source ``pre_index`` drives ``post_index`` from inside its synapse."""
@@ -216,7 +209,7 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
         syn.drive_stream.set_ids(int(seed), int(source), 17)
         self._drives.append(syn)
         self._drive_delays.append(delay)
-        self._record([pre_index], post_index)
+        self._drive_pairs.append((pre_index, post_index))
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
                             location_selector=None, **connection_parameters):
@@ -233,20 +226,35 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
 
     # -- reading and writing ----------------------------------------------------------
 
+    def _rows(self, matrix):
+        """Row offsets of ``matrix``: row (presynaptic index) r holds synapses off[r]:off[r+1]."""
+        vec = h.Vector()
+        matrix.get_rows(vec)
+        return vec.as_numpy().astype(np.int64)
+
+    def _targets(self, matrix, posts, begin, end):
+        """Postsynaptic indices of the synapses begin .. end-1 of ``matrix``."""
+        vec = h.Vector()
+        matrix.get_targets(vec, float(begin), float(end))
+        return posts[vec.as_numpy().astype(np.int64)].astype(np.int32)
+
     def _indices(self):
-        if self._index_cache is None:
-            if self._pre_chunks:
-                self._index_cache = (np.concatenate(self._pre_chunks),
-                                     np.concatenate(self._post_chunks))
-            else:
-                self._index_cache = (np.array([], dtype=np.int32),) * 2
-            self._pre_chunks = [self._index_cache[0]]
-            self._post_chunks = [self._index_cache[1]]
-        return self._index_cache
+        """(pre, post) indices of the local connections, in the order of their attributes."""
+        if self.is_drive:
+            pairs = np.array(self._drive_pairs, dtype=np.int32).reshape(-1, 2)
+            return pairs[:, 0], pairs[:, 1]
+        pre, post = [np.array([], dtype=np.int32)], [np.array([], dtype=np.int32)]
+        for m, posts in zip(self._matrices, self._matrix_posts):
+            rows = self._rows(m)
+            pre.append(np.repeat(np.arange(len(rows) - 1, dtype=np.int32), np.diff(rows)))
+            post.append(self._targets(m, posts, 0, rows[-1]))
+        return np.concatenate(pre), np.concatenate(post)
 
     def __len__(self):
         """Number of connections on this MPI rank."""
-        return len(self._indices()[0])
+        if self.is_drive:
+            return len(self._drives)
+        return sum(int(m.count()) for m in self._matrices)
 
     @property
     def connections(self):
@@ -272,19 +280,21 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
             out.append(vec.as_numpy()[at])
         return np.concatenate(out) if out else np.array([])
 
-    def _values(self, names, positions=None):
-        """Native attribute values of the local connections at ``positions`` (all if None)."""
-        pre, post = self._indices()
+    def _values(self, names, positions=None, indices=None):
+        """Native attribute values of the local connections at ``positions`` (all if None);
+        ``indices``: the (pre, post) of all of them, if already read."""
         if positions is None:
-            positions = np.arange(len(pre))
+            positions = np.arange(len(self))
         positions = np.asarray(positions, dtype=np.int64)
         order = np.argsort(positions, kind="stable")     # matrices answer in sorted order
+        if indices is None and {"presynaptic_index", "postsynaptic_index"} & set(names):
+            indices = self._indices()
         out = []
         for name in names:
             if name == "presynaptic_index":
-                out.append(pre[positions].astype(float))
+                out.append(indices[0][positions].astype(float))
             elif name == "postsynaptic_index":
-                out.append(post[positions].astype(float))
+                out.append(indices[1][positions].astype(float))
             elif self.is_drive and name == "weight":
                 out.append(np.array([self._drives[k].drive_weight for k in positions]))
             elif self.is_drive and name == "delay":
@@ -309,18 +319,20 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
 
     def _connection_arrays(self, names):
         pre, post = self._indices()
-        return pre, post, self._values(names)
+        return pre, post, self._values(names, indices=(pre, post))
 
     def _set_attributes(self, parameter_space):
-        pre, post = self._indices()
+        n, indices = len(self), None
         values = {}
         for name, value in parameter_space.items():
             if value.is_homogeneous:
                 value.shape = (1,)
-                values[name] = np.full(len(pre), float(value.evaluate(simplify=True)))
+                values[name] = np.full(n, float(value.evaluate(simplify=True)))
             else:
+                if indices is None:
+                    indices = self._indices()
                 value.shape = (self.pre.size, self.post.size)
-                values[name] = np.asarray(value.evaluate(simplify=False), dtype=float)[pre, post]
+                values[name] = np.asarray(value.evaluate(simplify=False), dtype=float)[indices]
         for name, vals in values.items():
             if name in synapses.RULE_PARAMETERS or name == "dendritic_delay_fraction":
                 self._set_rule(name, vals)
@@ -378,11 +390,19 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
         """
         if isinstance(names, str):
             names = [names]
-        rng = rng if rng is not None else np.random.default_rng()
-        chosen_pre = rng.choice(self.pre.size, size=min(n_pre, self.pre.size), replace=False)
-        chosen_post = rng.choice(self.post.size, size=min(n_post, self.post.size), replace=False)
-        pre, post = self._indices()
-        positions = np.flatnonzero(np.isin(pre, chosen_pre) & np.isin(post, chosen_post))
+        chosen_pre, chosen_post = sample_indices(self.pre.size, self.post.size, n_pre, n_post, rng)
+        if self.is_drive:
+            pre, post = self._indices()
+            positions = np.flatnonzero(np.isin(pre, chosen_pre) & np.isin(post, chosen_post))
+        else:       # only the chosen rows of each matrix are read
+            positions, start = [], 0
+            for m, posts in zip(self._matrices, self._matrix_posts):
+                rows = self._rows(m)
+                for r in np.sort(chosen_pre[chosen_pre < len(rows) - 1]):
+                    post = self._targets(m, posts, rows[r], rows[r + 1])
+                    positions.append(start + rows[r] + np.flatnonzero(np.isin(post, chosen_post)))
+                start += rows[-1]
+            positions = np.concatenate(positions) if positions else np.array([], dtype=np.int64)
         native = self.synapse_type.get_native_names(*names)
         return dict(zip(names, self._values(native, positions)))
 

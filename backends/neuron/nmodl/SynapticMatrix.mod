@@ -216,6 +216,35 @@ VERBATIM
 ENDVERBATIM
 }
 
+PROCEDURE get_rows() {
+VERBATIM
+    /* get_rows(out): row offsets, row r's synapses are row[r] .. row[r+1]-1 in build order
+       (with get_targets, what the projection reads its connections from) */
+    {
+        SynapticMatrixData* m = matrix_of(handle);
+        IvocVect* out = vector_arg(1);
+        vector_resize(out, (int) m->row.size());
+        std::copy(m->row.begin(), m->row.end(), vector_vec(out));
+    }
+ENDVERBATIM
+}
+
+PROCEDURE get_targets() {
+VERBATIM
+    /* get_targets(out, begin, end): the targets of synapses begin .. end-1 */
+    {
+        SynapticMatrixData* m = matrix_of(handle);
+        IvocVect* out = vector_arg(1);
+        int64_t begin = (int64_t) *getarg(2), end = (int64_t) *getarg(3);
+        if (begin < 0 || end < begin || end > (int64_t) m->target.size()) {
+            hoc_execerror("SynapticMatrix.get_targets: range outside the matrix", 0);
+        }
+        vector_resize(out, (int) (end - begin));
+        std::copy(m->target.begin() + begin, m->target.begin() + end, vector_vec(out));
+    }
+ENDVERBATIM
+}
+
 PROCEDURE get_weights() {
 VERBATIM
     /* get_weights(out): every weight, in the order of build (plastic: as of the last
