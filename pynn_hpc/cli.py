@@ -11,6 +11,8 @@ Bad input ends with one line on stderr and exit code 2, before anything is built
 import argparse
 import importlib.metadata
 import json
+import math
+import signal
 import sys
 
 from . import backends, parameters as P, presets
@@ -22,6 +24,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog.split()[0]} --help)\n")
 
 
+def _number(text):
+    """A float option's value: a finite number (NaN and infinities pass every ``<``/``>`` check)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number (got {text!r})")
+    return value
+
+
 def _fail(message):
     print(f"pynn-hpc: error: {message}", file=sys.stderr)
     return 2
@@ -31,18 +44,18 @@ def _network_options(p, backend=True):
     if backend:
         p.add_argument("--backend", default="nest", help="simulator backend (default: nest)")
     p.add_argument("--preset", help=f"one of {', '.join(presets.PRESETS)}; options below override it")
-    p.add_argument("--scale", type=float, help="network size: 11,250 x scale neurons (default 1)")
-    p.add_argument("--indegree-scale", type=float, dest="indegree_scale",
+    p.add_argument("--scale", type=_number, help="network size: 11,250 x scale neurons (default 1)")
+    p.add_argument("--indegree-scale", type=_number, dest="indegree_scale",
                    help="k in (0, 1]: indegree x k, weights / sqrt(k), DC compensation (default 1)")
-    p.add_argument("--dc-rate", type=float, dest="dc_rate",
+    p.add_argument("--dc-rate", type=_number, dest="dc_rate",
                    help=f"recurrent rate (Hz) the DC compensation stands in for "
                         f"(default {P.SCALING['dc_rate']:g}; 0 = no DC)")
     p.add_argument("--compensation", choices=["dc", "weights"], default="dc",
                    help="for k < 1: DC current at --dc-rate (default), or weights J/k that keep "
                         "the mean at any rate (variance x 1/k)")
     p.add_argument("--threads", type=int, help="threads per MPI process (default 1)")
-    p.add_argument("--simtime", type=float, help="measured simulation time in ms (default 250)")
-    p.add_argument("--presim", type=float,
+    p.add_argument("--simtime", type=_number, help="measured simulation time in ms (default 250)")
+    p.add_argument("--presim", type=_number,
                    help="presimulation in ms, excluded from timing and rates (default 50)")
 
 
@@ -53,35 +66,48 @@ def build_parser():
     run = sub.add_parser("run", help="build and simulate the network, write results.json")
     _network_options(run)
     run.add_argument("--seed", type=int, help="seed of every random draw (default 1)")
-    run.add_argument("--output", default="results", help="directory for results.json and "
-                     "spikes.pkl (default: %(default)s)")
+    run.add_argument("--output", default="results", help="directory for results.json, "
+                     "spikes.nix and weights_EE.npy (default: %(default)s)")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace a finished run in --output (its results.json is removed "
+                          "first); without it such a directory is refused")
+    run.add_argument("--spikes-format", choices=["nix", "pickle"], default="nix",
+                     dest="spikes_format", help="spikes.nix (Neo NixIO, default) or spikes.pkl "
+                     "(a pickled Neo Block: only for readers without nixio)")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress on stderr (phases, memory, progress bar)")
     run.add_argument("--force", action="store_true",
                      help="run even if the memory estimate says it will not fit")
+    run.add_argument("--processes-per-node", type=int, dest="processes_per_node",
+                     help="MPI processes sharing this node's memory (default: from the MPI "
+                          "launcher, else all)")
     stdp = run.add_argument_group("power-law STDP (E->E), defaults from the seed")
-    stdp.add_argument("--lambda", dest="lambda_", type=float, default=P.STDP["lambda"])
-    stdp.add_argument("--alpha", type=float, default=P.STDP["alpha"])
-    stdp.add_argument("--mu", type=float, default=P.STDP["mu"])
-    stdp.add_argument("--tau-plus", type=float, default=P.STDP["tau_plus"], help="ms")
-    stdp.add_argument("--tau-minus", type=float, default=P.STDP["tau_minus"], help="ms")
-    stdp.add_argument("--w0", type=float, default=P.STDP["w0"],
+    stdp.add_argument("--lambda", dest="lambda_", type=_number, default=P.STDP["lambda"])
+    stdp.add_argument("--alpha", type=_number, default=P.STDP["alpha"])
+    stdp.add_argument("--mu", type=_number, default=P.STDP["mu"])
+    stdp.add_argument("--tau-plus", type=_number, default=P.STDP["tau_plus"], help="ms")
+    stdp.add_argument("--tau-minus", type=_number, default=P.STDP["tau_minus"], help="ms")
+    stdp.add_argument("--w0", type=_number, default=P.STDP["w0"],
                       help="reference weight of the power law in nA at k = 1 "
                            "(default: 0.001 = 1 pA; scaled by 1/sqrt(k))")
 
     est = sub.add_parser("estimate", help="predict connections and peak memory, build nothing")
     _network_options(est)
     est.add_argument("--processes", type=int, default=1, help="MPI processes (default 1)")
+    est.add_argument("--processes-per-node", type=int, dest="processes_per_node",
+                     help="of them on one node (default: as many as fit in this machine's memory)")
 
     rep = sub.add_parser("replay", help="one plastic synapse driven by given spike trains, "
                          "on each backend beside the reference rule")
     rep.add_argument("--backends", nargs="+", default=["nest"], help="default: nest")
     rep.add_argument("--pre", help="file of presynaptic spike times (ms)")
     rep.add_argument("--post", help="file of postsynaptic spike times (ms)")
-    rep.add_argument("--rate", type=float, default=20.0,
+    rep.add_argument("--rate", type=_number, default=20.0,
                      help="without files: Poisson rate of both trains in Hz (default 20)")
-    rep.add_argument("--duration", type=float, default=1000.0,
+    rep.add_argument("--duration", type=_number, default=1000.0,
                      help="without files: length of the trains in ms (default 1000)")
     rep.add_argument("--seed", type=int, default=1, help="without files: seed of the trains")
-    rep.add_argument("--delay", type=float, default=P.NETWORK["delay"], help="ms (default 1.5)")
+    rep.add_argument("--delay", type=_number, default=P.NETWORK["delay"], help="ms (default 1.5)")
     rep.add_argument("--output", help="directory for replay.json")
 
     cmp = sub.add_parser("compare", help="do the backends run the same network? each "
@@ -107,6 +133,9 @@ def build_parser():
 def _options(args):
     """Preset, then explicit options; checked; returns (options, Derived, stdp)."""
     from . import protocol
+    if args.compensation == "weights" and args.dc_rate is not None:
+        raise ParameterError("--dc-rate applies to --compensation dc only (weights J/k need no "
+                             "DC current): drop --dc-rate or use --compensation dc")
     opts = presets.resolve(args.preset, scale=args.scale, indegree_scale=args.indegree_scale,
                            dc_rate=args.dc_rate, threads=args.threads, simtime=args.simtime,
                            presim=args.presim, seed=getattr(args, "seed", None))
@@ -121,6 +150,9 @@ def _options(args):
     if args.backend not in backends.BACKENDS:
         raise ParameterError(f"unknown backend '{args.backend}': choose one of "
                              f"{', '.join(backends.BACKENDS)}")
+    per_node = getattr(args, "processes_per_node", None)
+    if per_node is not None and per_node < 1:
+        raise ParameterError(f"--processes-per-node must be >= 1 (got {per_node})")
     return opts, d, stdp
 
 
@@ -159,6 +191,7 @@ def _rank_zero_verdict(sim, error):
 
 def cmd_run(args):
     from . import estimate as E, protocol, results as R
+    from .progress import Progress
     try:
         opts, d, stdp = _options(args)
         sim = backends.load(args.backend)
@@ -170,22 +203,43 @@ def cmd_run(args):
                  f"use at most {d.n_neurons} (mpirun -np) or a larger --scale")
     elif sim.rank() == 0:
         try:
-            if not args.force:
-                E.check_fits(args.backend, d, sim.num_processes(), options=stdp)
-            output = R.prepare_output(args.output)
+            fits = backends.hook(sim, "check_fits")    # a backend's own, or host memory
+            if fits is not None:
+                fit = fits(d, sim.num_processes(), options=stdp)
+            elif not args.force:
+                E.check_fits(args.backend, d, sim.num_processes(), options=stdp,
+                             per_node=E.processes_per_node(sim.num_processes(),
+                                                           args.processes_per_node))
+            output = R.claim_output(args.output, args.overwrite)
         except ParameterError as err:
             error = str(err)
     error = _rank_zero_verdict(sim, error)
     if error:
         return _fail(error) if sim.rank() == 0 else 2
+    progress = Progress(enabled=sim.rank() == 0 and not args.quiet)
+    if args.backend in E.COSTS:
+        est = E.estimate(args.backend, d, sim.num_processes())
+        available = E.available_mb()
+        progress.line(f"predicted peak memory {est['peak_rss_mb_per_process']:,.0f} MB per "
+                      f"process x {sim.num_processes()} "
+                      + (f"(available here {available:,.0f} MB)" if available else ""))
     results, block = protocol.run(sim, scale=opts["scale"], indegree_scale=opts["indegree_scale"],
                                   dc_rate=opts["dc_rate"], threads=opts["threads"],
                                   simtime=opts["simtime"], presim=opts["presim"],
-                                  seed=opts["seed"], stdp=stdp, compensation=args.compensation)
+                                  seed=opts["seed"], stdp=stdp, compensation=args.compensation,
+                                  progress=progress)
     if results and sim.rank() == 0:
+        port = results.pop("port", None)
+        if port is not None:
+            R.write_json(output / "port.json", port)
+            print("\n".join(port.get("summary", [])))
+            print(f"written: {output / 'port.json'}")
+        if not backends.hook(sim, "produces_data")():
+            return 0                    # mapped only: no spikes, no results.json
         results["preset"] = args.preset
-        results["estimate"] = E.estimate(args.backend, d, results["mpi_processes"])
-        path = R.write(output, results, block)
+        results["estimate"] = fit if fits is not None else E.estimate(
+            args.backend, d, results["mpi_processes"])
+        path = R.write(output, results, block, spikes_format=args.spikes_format)
         print(_summary(results))
         print(f"written: {path}")
     return 0
@@ -201,13 +255,29 @@ def cmd_estimate(args):
     except ParameterError as err:
         return _fail(str(err))
     available = E.available_mb()
-    total = est["peak_rss_mb_per_process"] * args.processes
+    per_process = est["peak_rss_mb_per_process"]
+    total = per_process * args.processes
     print(f"{args.backend}: {d.n_neurons:,} neurons, {d.n_connections:,} connections "
           f"({d.n_plastic:,} plastic), indegree x {d.indegree_scale:g}")
-    print(f"predicted peak memory: {est['peak_rss_mb_per_process']:,.0f} MB per process x "
+    print(f"predicted peak memory: {per_process:,.0f} MB per process x "
           f"{args.processes} = {total:,.0f} MB; available here: "
           + (f"{available:,.0f} MB" if available else "unknown")
-          + ("" if available is None or total <= available else "  -> DOES NOT FIT"))
+          + ("" if available is None or total <= available or args.processes > 1
+             else "  -> DOES NOT FIT"))
+    if args.processes_per_node is not None:
+        per_node = min(args.processes_per_node, args.processes)
+        nodes = -(-args.processes // per_node)
+        fits = available is None or per_process * per_node <= available
+        est["nodes_needed"] = nodes if fits else None
+        print(f"{per_node} processes per node x {nodes} nodes: {per_process * per_node:,.0f} MB "
+              "per node" + ("" if fits else "  -> DOES NOT FIT in this machine's memory"))
+    else:
+        nodes = E.nodes_needed(est, available)
+        est["nodes_needed"] = nodes
+        if available is not None and args.processes > 1 or (nodes or 0) > 1:
+            print(f"nodes of this machine's memory needed: {nodes}" if nodes else
+                  f"one process alone needs more than this machine's {available:,.0f} MB: "
+                  "use more processes (--processes)")
     print(f"costs measured {est['costs']['measured']}")
     print(json.dumps({"derived": d.as_dict(), "estimate": est}, default=float))
     return 0
@@ -226,8 +296,7 @@ def cmd_replay(args):
             pre, post = RP.poisson_trains(args.rate, args.duration, args.seed)
         pre = RP.check_times(pre, "--pre")
         post = RP.check_times(post, "--post")
-        if not args.delay > 0:
-            raise ValueError(f"--delay must be > 0 ms (got {args.delay})")
+        RP.check_delay(args.delay)
         for name in args.backends:
             backends.load(name)
         output = R.prepare_output(args.output) if args.output else None
@@ -284,11 +353,61 @@ def cmd_info(args):
     return 1 if broken else 0
 
 
+class Interrupted(Exception):
+    """SIGINT or SIGTERM arrived: raised by the handler wherever Python runs next."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupt(signum, frame):
+    raise Interrupted(signum)
+
+
+def _abort_all_ranks(code):
+    """Under MPI, end every rank now (a rank left waiting in a collective would hang)."""
+    from .backends import launcher
+    if launcher.size() > 1:
+        from mpi4py import MPI
+        MPI.COMM_WORLD.Abort(code)
+
+
 def main(argv=None):
+    """Parse, dispatch, and stop cleanly on SIGINT/SIGTERM (exit 128 + signal, one line).
+
+    The simulators run in C and see Python's signal handlers only between ``run`` calls,
+    which is why runs advance in short chunks (:mod:`pynn_hpc.progress`).  Under MPI, a rank
+    that fails or is interrupted prints one line and aborts every rank: no hang.
+    """
+    from .backends import launcher
     args = build_parser().parse_args(argv)
     commands = {"run": cmd_run, "estimate": cmd_estimate, "replay": cmd_replay,
                 "compare": cmd_compare, "info": cmd_info}
-    return commands[args.command](args)
+    try:
+        previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:                  # not the main thread: leave signals alone
+        previous = {}
+    try:
+        return commands[args.command](args)
+    except Interrupted as stop:
+        code = 128 + stop.signum
+        if launcher.rank() == 0:
+            print(f"pynn-hpc: interrupted by {signal.Signals(stop.signum).name}: stopped, "
+                  "the unfinished run wrote no results.json", file=sys.stderr, flush=True)
+        _abort_all_ranks(code)
+        return code
+    except Exception as err:
+        if launcher.size() <= 1:
+            raise
+        print(f"pynn-hpc: error on MPI rank {launcher.rank()} of {launcher.size()}, aborting "
+              f"every rank: {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr,
+              flush=True)
+        _abort_all_ranks(1)
+        return 1
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 if __name__ == "__main__":

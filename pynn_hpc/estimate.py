@@ -4,7 +4,14 @@ From the measured costs in :mod:`pynn_hpc.backends.costs` (a base, bytes per neu
 connection, fitted by ``benchmarks/memory_costs.py``), the network spread over P processes:
 
     peak_mb per process = base_mb + (per_neuron N + per_connection n_connections) / P
+
+Under MPI the processes share nodes: what must fit in a node's memory is the peak of one
+process times the processes on that node (from the launcher, ``processes_per_node``), not the
+total of all processes.  ``nodes_needed`` says how many nodes of this machine's memory a run
+of P processes needs.
 """
+import math
+import os
 
 from .backends.costs import COSTS
 from .derived import ParameterError, derive
@@ -16,6 +23,8 @@ def estimate(backend, d, processes=1):
     """Connections and predicted peak RSS (MB) per process for the network ``d`` on ``backend``."""
     if backend not in COSTS:
         raise ParameterError(f"no measured memory costs for backend '{backend}'")
+    if not (isinstance(processes, int) and processes >= 1):
+        raise ParameterError(f"--processes must be a whole number >= 1 (got {processes})")
     c = COSTS[backend]
     variable = (c["per_neuron_kb"] * 1024.0 * d.n_neurons + c["per_connection_b"] * d.n_connections) / MB
     return {"backend": backend, "n_neurons": d.n_neurons, "n_connections": d.n_connections,
@@ -36,32 +45,64 @@ def available_mb():
     return None
 
 
-def _fits(backend, processes, limit, **kw):
-    return estimate(backend, derive(**kw), processes)["peak_rss_mb_per_process"] * processes <= limit
+#: launcher variables holding the number of processes on this node: MPICH's hydra, Open MPI,
+#: SLURM (whose value may read "4(x2)": 4 tasks on each of 2 nodes)
+PER_NODE_VARIABLES = ("MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE")
 
 
-def check_fits(backend, d, processes=1, available=None, options=None):
-    """Raise ParameterError (with the numbers and options that would fit) if the run will not fit."""
+def processes_per_node(processes, given=None, environ=None):
+    """MPI processes on this node: ``given`` (an option), else the launcher's, else all of them."""
+    if given is not None:
+        return max(1, min(int(given), processes))
+    environ = os.environ if environ is None else environ
+    for name in PER_NODE_VARIABLES:
+        value = environ.get(name, "")
+        digits = value.split("(")[0].split(",")[0].strip()
+        if digits.isdigit() and int(digits) > 0:
+            return min(int(digits), processes)
+    return processes
+
+
+def nodes_needed(est, available):
+    """Fewest nodes with ``available`` MB each that hold the run's processes, or None if even
+    one process does not fit in a node (then more processes are needed, not more nodes)."""
+    per_process, processes = est["peak_rss_mb_per_process"], est["processes"]
+    if available is None or per_process > available:
+        return None
+    per_node = max(1, int(available // per_process))
+    return math.ceil(processes / min(per_node, processes))
+
+
+def _fits(backend, processes, per_node, limit, **kw):
+    return estimate(backend, derive(**kw), processes)["peak_rss_mb_per_process"] * per_node <= limit
+
+
+def check_fits(backend, d, processes=1, available=None, options=None, per_node=None):
+    """Raise ParameterError (with the numbers and options that would fit) if the run will not fit
+    in this node's memory, with ``per_node`` of the ``processes`` here (default: all)."""
     available = available_mb() if available is None else available
     est = estimate(backend, d, processes)
-    need = est["peak_rss_mb_per_process"] * processes
+    per_node = processes if per_node is None else per_node
+    need = est["peak_rss_mb_per_process"] * per_node
     if available is None or need <= available:
         return est
     options = options or {}
     kw = dict(w0=options.get("w0", 0.001), dc_rate=d.dc_rate, compensation=d.compensation)
     hints = []
     scale = d.scale
-    while scale > 1e-3 and not _fits(backend, processes, available, scale=scale,
+    while scale > 1e-3 and not _fits(backend, processes, per_node, available, scale=scale,
                                      indegree_scale=d.indegree_scale, **kw):
         scale *= 0.9
     if scale > 1e-3:
         hints.append(f"--scale {scale:.3g}")
     k = d.indegree_scale
-    while k > 1e-3 and not _fits(backend, processes, available, scale=d.scale, indegree_scale=k, **kw):
+    while k > 1e-3 and not _fits(backend, processes, per_node, available, scale=d.scale,
+                                 indegree_scale=k, **kw):
         k *= 0.9
     if k > 1e-3:
         hints.append(f"--indegree-scale {k:.3g}")
+    where = f" ({per_node} processes on this node)" if processes > 1 else ""
     raise ParameterError(
-        f"predicted peak memory {need:,.0f} MB exceeds the {available:,.0f} MB available "
+        f"predicted peak memory {need:,.0f} MB{where} exceeds the {available:,.0f} MB available "
         f"({est['n_connections']:,} connections on {backend}): try "
         + (" or ".join(hints) if hints else "a smaller network") + ", or --force")

@@ -1,5 +1,6 @@
 """Results of a run: written atomically, only by MPI rank 0."""
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -20,6 +21,35 @@ def prepare_output(path):
     return path
 
 
+def claim_output(path, overwrite=False):
+    """``prepare_output`` for a new run: refuse a directory that holds a finished run.
+
+    With ``overwrite`` the old ``results.json`` is removed first (then the files it names),
+    so that "results.json exists" keeps meaning "the run in this directory finished".
+    """
+    path = Path(path)
+    finished = path / "results.json"
+    if finished.exists() and not overwrite:
+        raise ParameterError(f"--output {path} holds a finished run (results.json): choose "
+                             "another directory, or add --overwrite to replace it")
+    path = prepare_output(path)
+    if finished.exists():
+        try:
+            old = json.loads(finished.read_text())
+        except (OSError, ValueError):
+            old = {}
+        try:
+            finished.unlink()
+            for key in ("spikes_file", "weights_file"):
+                name = old.get(key) if isinstance(old, dict) else None
+                if isinstance(name, str) and Path(name).name == name:
+                    (path / name).unlink(missing_ok=True)
+        except OSError as err:
+            raise ParameterError(f"--overwrite: cannot remove the old run in {path} "
+                                 f"({err.strerror})")
+    return path
+
+
 def _atomic_write(path, write):
     """Call ``write(f)`` on a temporary file beside ``path`` and rename it into place."""
     path = Path(path)
@@ -36,19 +66,46 @@ def _atomic_write(path, write):
         raise
 
 
-def write(output, results, block=None):
-    """Write ``spikes.pkl`` (a Neo Block, PickleIO), ``weights_EE.npy`` (the E->E weight
-    sample in nA, from ``results["weights_EE_sample"]``) then ``results.json``.
+def _atomic_nix(path, block):
+    """Write ``block`` with Neo's NixIO to a temporary file beside ``path``, then rename it."""
+    from neo.io import NixIO
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    try:
+        io = NixIO(str(tmp), mode="ow")
+        try:
+            io.write_block(block)
+        finally:
+            io.close()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
-    ``results.json`` is written last: when it exists, the run is complete.
+
+#: spike file formats of ``write``: name -> file name
+SPIKE_FILES = {"nix": "spikes.nix", "pickle": "spikes.pkl"}
+
+
+def write(output, results, block=None, spikes_format="nix"):
+    """Write the spikes (``spikes.nix``, a Neo Block in NIX, ``neo.io.NixIO``; or with
+    ``spikes_format="pickle"`` ``spikes.pkl``, ``neo.io.PickleIO``), ``weights_EE.npy`` (the
+    E->E weight sample in nA, from ``results["weights_EE_sample"]``) then ``results.json``.
+
+    ``results.json`` is written last: when it exists, the run is complete.  It names the
+    spike file in ``spikes_file``.
     """
     output = Path(output)
     results = dict(results)
     sample = results.pop("weights_EE_sample", None)
     if block is not None:
-        import pickle
-        _atomic_write(output / "spikes.pkl", lambda f: pickle.dump(block, f))
-        results["spikes_file"] = "spikes.pkl"
+        name = SPIKE_FILES[spikes_format]
+        if spikes_format == "nix":
+            _atomic_nix(output / name, block)
+        else:
+            import pickle
+            _atomic_write(output / name, lambda f: pickle.dump(block, f))
+        results["spikes_file"] = name
     if sample is not None:
         import numpy as np
         _atomic_write(output / "weights_EE.npy", lambda f: np.save(f, np.asarray(sample)))
@@ -57,13 +114,24 @@ def write(output, results, block=None):
 
 
 def _plain(value):
-    """numpy arrays and scalars as JSON lists and numbers."""
-    return value.tolist() if hasattr(value, "tolist") else float(value)
+    """The data as JSON can hold it: numpy arrays and scalars as lists and numbers, NaN and
+    infinities as null (bare NaN is not JSON: jq, browsers and strict parsers refuse it)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):                # numpy arrays and scalars
+        return _plain(value.tolist())
+    if isinstance(value, float) or (isinstance(value, (int, str, bool)) or value is None):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+    return _plain(float(value))
 
 
 def write_json(path, data):
-    """Write ``data`` as JSON to ``path`` atomically."""
-    text = json.dumps(data, indent=2, default=_plain) + "\n"
+    """Write ``data`` as strict JSON (NaN and infinities as null) to ``path`` atomically."""
+    text = json.dumps(_plain(data), indent=2, allow_nan=False) + "\n"
     _atomic_write(path, lambda f: f.write(text.encode()))
     return path
 

@@ -1,7 +1,7 @@
 """``pynn-hpc`` end to end, and every kind of bad input: one line, exit code 2, nothing written."""
 import json
+import math
 import os
-import pickle
 import subprocess
 import sys
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 RUN = [sys.executable, "-m", "pynn_hpc.cli"]
-SMALL = ["--scale", "0.02", "--simtime", "60", "--presim", "20", "--threads", "2", "--seed", "5"]
+SMALL = ["--scale", "0.02", "--simtime", "60", "--presim", "20", "--threads", "2", "--seed", "1"]
 
 
 def pynn_hpc(*args, prelude=None):
@@ -19,6 +19,23 @@ def pynn_hpc(*args, prelude=None):
                f"import sys; {prelude}; from pynn_hpc.cli import main; sys.exit(main(sys.argv[1:]))",
                *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def read_spikes(path):
+    """The spike trains of a spikes file, as a colleague would read them: Neo's NixIO."""
+    from neo.io import NixIO
+    io = NixIO(str(path), mode="ro")
+    try:
+        return io.read_block().segments[0].spiketrains
+    finally:
+        io.close()
+
+
+def strict_json(path):
+    """results.json parsed as jq or a browser would: bare NaN or Infinity is an error."""
+    def refuse(name):
+        raise ValueError(f"{path} holds {name}: not JSON")
+    return json.loads(path.read_text(), parse_constant=refuse)
 
 
 def _umask():
@@ -45,11 +62,12 @@ def test_run_end_to_end(tmp_path):
     assert len(sample) == r["weights_EE"]["n"]
     assert sample.mean() == pytest.approx(r["weights_EE"]["mean"], rel=1e-12)
     assert "weights_EE_sample" not in r
-    for name in ("results.json", "spikes.pkl", "weights_EE.npy"):     # umask, not 0600
+    assert r["spikes_file"] == "spikes.nix"
+    for name in ("results.json", "spikes.nix", "weights_EE.npy"):     # umask, not 0600
         assert (out / name).stat().st_mode & 0o044 == 0o044 & ~_umask(), name
-    with open(out / r["spikes_file"], "rb") as f:
-        block = pickle.load(f)                     # a Neo Block (neo.io.PickleIO)
-    trains = block.segments[0].spiketrains
+    assert sorted(f.name for f in out.iterdir()) == ["results.json", "spikes.nix",
+                                                     "weights_EE.npy"]     # no temporaries
+    trains = read_spikes(out / r["spikes_file"])   # a Neo Block in NIX (neo.io.NixIO)
     assert len(trains) == r["n_recorded"] == 180
     after_presim = sum(int(np.count_nonzero(st.rescale("ms").magnitude >= 20.0)) for st in trains)
     assert after_presim == r["n_spikes"]
@@ -86,7 +104,15 @@ BAD = [
     (["--alpha", "-1"], "--alpha"),
     (["--w0", "-0.001"], "--w0"),
     (["--scale", "abc"], "--scale"),
-]
+    (["--tau-plus", "0"], "--tau-plus"),
+    (["--tau-minus", "0"], "--tau-minus"),
+    (["--dc-rate", "-1"], "--dc-rate"),
+    (["--indegree-scale", "0.5", "--compensation", "weights", "--dc-rate", "5"], "--dc-rate"),
+    (["--processes-per-node", "0"], "--processes-per-node"),
+] + [([option, value], option)                   # NaN and inf for every float option of run
+     for option in ("--scale", "--indegree-scale", "--dc-rate", "--simtime", "--presim",
+                    "--lambda", "--alpha", "--mu", "--tau-plus", "--tau-minus", "--w0")
+     for value in ("nan", "inf")]
 
 
 @pytest.mark.parametrize("args, names", BAD, ids=[" ".join(a) for a, _ in BAD])
@@ -140,3 +166,50 @@ def test_replay_bad_files(tmp_path, content, says):
                  "--output", str(tmp_path / "out"))
     assert p.returncode == 2 and says in p.stderr, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_results_json_holds_null_not_nan(tmp_path):
+    """2 ms: no neuron fires 3 spikes, so the CV of ISIs is undefined: null, not a bare NaN."""
+    out = tmp_path / "out"
+    p = pynn_hpc("run", "--scale", "0.02", "--simtime", "2", "--presim", "0", "--seed", "1",
+                 "--quiet", "--output", str(out))
+    assert p.returncode == 0, p.stderr
+    r = strict_json(out / "results.json")
+    assert r["cv_isi"] is None
+    assert all(v is None or math.isfinite(v) for v in r["weights_EE"].values()
+               if isinstance(v, float))
+
+
+def test_pickle_spikes_only_when_asked(tmp_path):
+    import pickle
+    out = tmp_path / "out"
+    p = pynn_hpc("run", *SMALL, "--spikes-format", "pickle", "--quiet", "--output", str(out))
+    assert p.returncode == 0, p.stderr
+    r = strict_json(out / "results.json")
+    assert r["spikes_file"] == "spikes.pkl" and not (out / "spikes.nix").exists()
+    with open(out / "spikes.pkl", "rb") as f:
+        trains = pickle.load(f).segments[0].spiketrains
+    assert sum(int(((st.rescale("ms").magnitude >= 20.0)).sum()) for st in trains) == r["n_spikes"]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--processes", "0"], "--processes"),
+    (["--scale", "inf"], "--scale"),
+    (["--dc-rate", "-2"], "--dc-rate"),
+    (["--indegree-scale", "0.2", "--compensation", "weights", "--dc-rate", "10"], "--dc-rate"),
+])
+def test_estimate_bad_input(args, says):
+    p = pynn_hpc("estimate", *args)
+    assert p.returncode == 2 and p.stdout == ""
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and "Traceback" not in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("delay", ["1.55", "0.05", "0", "nan"])
+def test_replay_delay_off_grid_or_below_one_step(tmp_path, delay):
+    p = pynn_hpc("replay", "--rate", "20", "--duration", "200", "--delay", delay,
+                 "--output", str(tmp_path / "out"))
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--delay" in lines[0] and "Traceback" not in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()
