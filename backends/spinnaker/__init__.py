@@ -35,6 +35,7 @@ What is translated here, and why (measured, see NOTES.md and :mod:`.port`):
 """
 import contextlib
 import logging
+import types
 import warnings
 
 from pynn_hpc.derived import ParameterError
@@ -58,10 +59,10 @@ from .weight_dependence import PowerLawWeightDependence  # noqa: F401
 from . import port
 
 SIMULATOR = "sPyNNaker"
+#: every ``run`` call stops, reloads and restarts the board: run each phase in one call
+CHUNKED_RUN = False
 TIME_SCALE_FACTOR = 10
 NEURONS_PER_CORE = 128
-#: a simulation on a virtual board maps the network but produces no spikes
-#: (interface: backends/__init__.py, ``produces_data``)
 
 logging.getLogger("spinn_front_end_common").setLevel(logging.WARNING)
 
@@ -71,6 +72,15 @@ _state = {}
 def versions():
     return {"simulator": SIMULATOR, "simulator_version": _spynnaker_version.lstrip("1!"),
             "pynn_version": pyNN.__version__}
+
+
+def num_processes():
+    """One host process drives the machine (sPyNNaker's own refuses to answer before setup)."""
+    return 1
+
+
+def rank():
+    return 0
 
 
 def machine():
@@ -110,6 +120,49 @@ def _seed():
     """A different seed for each population, all from setup's ``rng_seed``."""
     _state["n_seeds"] = _state.get("n_seeds", 0) + 1
     return (int(_state["rng_seed"]) * 7919 + _state["n_seeds"]) % (2**31 - 1)
+
+
+# -- synapses -------------------------------------------------------------------------------
+
+class Description:
+    """The parameters of a synapse type made before ``setup`` (sPyNNaker's own classes need the
+    time step): what :func:`replay` reads, the rule running on the host."""
+
+    def __init__(self, kind, **parameters):
+        self.kind = kind
+        self.__dict__.update(parameters)
+
+    def __repr__(self):
+        return f"{self.kind}({', '.join(f'{k}={v!r}' for k, v in vars(self).items() if k != 'kind')})"
+
+
+def _set_up():
+    from spynnaker.pyNN.data import SpynnakerDataView
+    return SpynnakerDataView.is_setup() and _state.get("timestep") is not None
+
+
+def SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.01, A_minus=0.01):
+    """sPyNNaker's pair rule, amplitudes and time constants checked as on every backend."""
+    values = {"tau_plus": tau_plus, "tau_minus": tau_minus, "A_plus": A_plus, "A_minus": A_minus}
+    std.check_spike_pair_rule(types.SimpleNamespace(parameter_space={
+        name: types.SimpleNamespace(base_value=value) for name, value in values.items()}))
+    if not _set_up():
+        return Description("SpikePairRule", tau_plus=tau_plus, tau_minus=tau_minus,
+                           A_plus=A_plus, A_minus=A_minus)
+    return _spinnaker.SpikePairRule(tau_plus=tau_plus, tau_minus=tau_minus, A_plus=A_plus,
+                                    A_minus=A_minus)
+
+
+def STDPMechanism(timing_dependence=None, weight_dependence=None, voltage_dependence=None,
+                  dendritic_delay_fraction=1.0, weight=0.0, delay=None, **kwargs):
+    """sPyNNaker's STDP synapse (all delay dendritic, as the model's)."""
+    if not _set_up() or isinstance(timing_dependence, Description):
+        return Description("STDPMechanism", timing_dependence=timing_dependence,
+                           weight_dependence=weight_dependence, weight=weight, delay=delay)
+    return _spinnaker.STDPMechanism(
+        timing_dependence=timing_dependence, weight_dependence=weight_dependence,
+        voltage_dependence=voltage_dependence,
+        dendritic_delay_fraction=dendritic_delay_fraction, weight=weight, delay=delay, **kwargs)
 
 
 # -- populations and the drive ------------------------------------------------------------
@@ -296,8 +349,14 @@ def _map_only(virtual):
 
 
 def check_fits(d, processes=1, options=None):
-    """Cores and SDRAM the network needs against the configured machine (ParameterError if not)."""
-    return port.check_fits(d, machine(), NEURONS_PER_CORE, options or {})
+    """Before anything is built: the rule's parameters and the weights in SpiNNaker's fixed
+    point, cores and SDRAM against the configured machine, and a configured board answers
+    (:func:`.board.probe`); ParameterError (one line) if not.  Host memory is not checked:
+    the host only describes the network (the synaptic matrices are built on the machine)."""
+    m = machine()
+    fit = port.check_fits(d, m, NEURONS_PER_CORE, options or {}, TIME_SCALE_FACTOR)
+    board.probe(m)
+    return fit
 
 
 def port_report(projections, d=None):
@@ -305,4 +364,4 @@ def port_report(projections, d=None):
     return port.report(_state, projections, d)
 
 
-from .replay import replay  # noqa: E402,F401  (helper A's fixed-point rule, one synapse)
+from .replay import replay, replay_weight_lsb  # noqa: E402,F401  (helper A: the fixed-point rule, one synapse)

@@ -2,9 +2,9 @@
 
 sPyNNaker reads ``.spynnaker.cfg`` from the home directory (or ``appdirs``' user/site config
 directories); without one it writes a template there and stops.  We never let it: without a
-user config the backend gives sPyNNaker a temporary one for a **virtual board**
-(``virtual_board = True``, ``version = 5``), with its reports in a temporary directory
-removed at exit.  A user config is used as it is (a board by ``machine_name`` + ``version``,
+user config the backend gives sPyNNaker a temporary one (removed at exit) for a **virtual
+board** (``virtual_board = True``, ``version = 5``), with its reports in
+``~/.cache/pynn_hpc/spinnaker_reports`` (the last 5 runs').  A user config is used as it is (a board by ``machine_name`` + ``version``,
 or a ``spalloc_server``), with sPyNNaker's reports where that config puts them.
 
 A configured board must answer within :data:`PROBE_TIMEOUT_S` seconds, or the run stops
@@ -147,15 +147,19 @@ def _temporary_dir():
     return _tmpdir
 
 
+def reports_dir():
+    """Where sPyNNaker's reports of a virtual-board run go (it keeps the last 5 runs')."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pynn_hpc", "spinnaker_reports")
+
+
 def virtual_config():
-    """A temporary config file for a virtual 48-chip board, reports in a temporary directory."""
+    """A temporary config file for a virtual board (version 5: 48-chip boards, as many as the
+    network needs), sPyNNaker's reports in :func:`reports_dir`."""
     path = os.path.join(_temporary_dir(), "spynnaker.cfg")
-    reports = os.path.join(_temporary_dir(), "reports")
     with open(path, "w") as f:
         f.write("[Machine]\nvirtual_board = True\nversion = 5\n\n"
-                f"[Reports]\ndefault_report_file_path = {reports}\n"
-                # no data can come back from a virtual board; keep the provenance off stdout
-                "read_provenance_data = False\n\n"
+                f"[Reports]\ndefault_report_file_path = {reports_dir()}\nmax_reports_kept = 5\n\n"
                 "[Mode]\nmode = Production\n")
     return path
 
