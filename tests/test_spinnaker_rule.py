@@ -72,6 +72,14 @@ def test_parameter_words_by_hand():
     assert F.from_s1615(1495) == pytest.approx(0.045623779296875)
 
 
+def test_the_weight_dependence_writes_these_words():
+    """What sPyNNaker's weight dependence class writes per receptor is parameter_words'."""
+    from pynn_hpc.backends.spinnaker.weight_dependence import PowerLawWeightDependence
+    wd = PowerLawWeightDependence(w0=0.001, mu=0.4)
+    wd.set_a_plus_a_minus(0.1, 0.1 * 0.0513)
+    assert wd.parameter_words([2.0 ** 12, 2.0 ** 9]) == [[11016591, 429496730, 0xffffb2d8]] * 2
+
+
 def test_compiled_increments_follow_the_equations():
     """One potentiation and one depression as the binary computes them, against the formula."""
     words = F.parameter_words(RULE["A_plus"], RULE["A_minus"], RULE["mu"], RULE["w0"])
