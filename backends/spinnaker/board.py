@@ -115,7 +115,9 @@ def probe(machine, timeout=PROBE_TIMEOUT_S):
                 f"the spalloc server {url.hostname}:{port} ({machine.config_file}) did not "
                 f"answer within {timeout:g} s ({err}): check the address or the network") from None
     from spinnman.messages.scp.impl import GetVersion
-    request = b"\x00\x00" + GetVersion(0, 0, 0).bytestring
+    message = GetVersion(0, 0, 0)
+    message.sdp_header.update_for_send(0, 0)        # as spinnman's SCAMPConnection does
+    request = b"\x00\x00" + message.bytestring
     try:
         address = socket.gethostbyname(machine.address)
     except OSError:

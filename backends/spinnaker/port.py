@@ -172,10 +172,12 @@ def _mapping(n_steps):
     from spynnaker.pyNN.data import SpynnakerDataView as view
     machine = view.get_machine()
     by_kind = defaultdict(list)
-    chips = set()
+    chips, binaries = set(), set()
     for placement in view.iterate_placemements():
         vertex = placement.vertex
         chips.add((placement.x, placement.y))
+        if _kind(vertex) == "synapse":
+            binaries.add(vertex.get_binary_file_name())
         try:
             sdram = vertex.sdram_required.get_total_sdram(n_steps)
         except Exception:            # noqa: BLE001  (a vertex without an SDRAM model)
@@ -196,6 +198,7 @@ def _mapping(n_steps):
         "machine_chips": int(machine.n_chips),
         "chips_used": len(chips),
         "cores": {k: len(v) for k, v in sorted(by_kind.items())},
+        "synapse_binaries": sorted(binaries),
         "sdram_per_core_bytes": {k: _stats(v) for k, v in sorted(by_kind.items())},
         "routing_entries": routing,
         "routing_entries_limit_per_chip": ROUTING_ENTRIES_PER_CHIP,

@@ -1,0 +1,193 @@
+"""The SpiNNaker backend on sPyNNaker 1!7.4.1: the teaching network mapped on a virtual board
+(no board here), port.json against the model, the weight dependence's words, bad input.
+
+Each run is a fresh ``pynn-hpc`` process with its own HOME (no user ~/.spynnaker.cfg unless
+the test writes one), so sPyNNaker's global state and the user's files stay out of it.
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from pynn_hpc.derived import derive
+from pynn_hpc import presets
+
+TEACHING = presets.PRESETS["teaching"]
+BINARY = "synapses_stdp_mad_pair_power_law.aplx"
+
+
+def pynn_hpc(args, home, timeout=300, prelude=None):
+    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+               XDG_CACHE_HOME=str(home / ".cache"))
+    code = (prelude or "") + "import sys; from pynn_hpc.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def teaching(tmp_path_factory):
+    """The teaching preset mapped on a virtual board: (port.json as a dict, output dir, home)."""
+    home = tmp_path_factory.mktemp("home")
+    out = home / "out"
+    p = pynn_hpc(["run", "--backend", "spinnaker", "--preset", "teaching", "--quiet",
+                  "--output", str(out)], home)
+    assert p.returncode == 0, p.stderr[-2000:]
+    return json.loads((out / "port.json").read_text()), out, home, p.stdout
+
+
+def test_virtual_board_maps_and_says_no_spikes(teaching):
+    port, out, home, stdout = teaching
+    assert not (out / "results.json").exists()          # a virtual board produces no spikes
+    assert "produces no spikes" in stdout and port["produces_spikes"] is False
+    assert port["machine"]["kind"] == "virtual"
+    assert not (home / ".spynnaker.cfg").exists()      # sPyNNaker's template was not written
+
+
+def test_cores_as_the_model_needs(teaching):
+    from pynn_hpc.backends.spinnaker import port as P
+    port, *_ = teaching
+    d = derive(TEACHING["scale"], indegree_scale=TEACHING["indegree_scale"], dc_rate=0.0)
+    slices = math.ceil(d.NE / 128) + math.ceil(d.NI / 128)
+    predicted, _ = P.needs(d, 128, 10)
+    assert port["cores"]["neuron"] == slices == predicted["neuron"]
+    assert port["cores"]["Poisson"] == slices            # one drive core per slice, SDRAM-fed
+    assert port["cores"]["synapse"] == predicted["synapse"]
+    assert all(port["drive_on_synapse_cores"].values()) and len(port["drive_on_synapse_cores"]) == 2
+    for pop in port["populations"].values():
+        assert pop["neurons_per_core"] == 128
+        assert pop["ring_buffer_dtcm_bytes"] <= port["dtcm_per_core_bytes"]
+    assert port["chips_used"] >= 1 and port["time_scale_factor"] == 10
+    assert port["routing_entries"]["uncompressed"]["max_per_chip"] <= 1023
+
+
+def test_weights_and_rounding_against_the_model(teaching):
+    port, *_ = teaching
+    d = derive(TEACHING["scale"], indegree_scale=TEACHING["indegree_scale"], dc_rate=0.0)
+    assert port["lsb_fraction_of_JE"] <= 0.01
+    for pop in port["populations"].values():
+        exc = pop["receptors"]["excitatory"]
+        assert exc["lsb_pA"] <= 0.01 * d.J_drive * 1000            # the smallest weight: the drive
+        assert exc["largest_weight_nA"] >= 10 * d.JE                # 16 bits hold 10x JE
+    expected = {"driveE": d.J_drive, "EE": d.JE, "EI": d.JE, "IE": abs(d.JI), "II": abs(d.JI)}
+    for w in port["roundings"]["weights"]:
+        if w["projection"] in expected:
+            assert w["model_nA"] == pytest.approx(expected[w["projection"]])
+        lsb = port["populations"]["E"]["receptors"][w["receptor"]]["lsb_pA"] / 1000
+        assert abs(w["spinnaker_nA"] - w["model_nA"]) <= lsb / 2 + 1e-12
+    delays = {dl["projection"]: dl for dl in port["roundings"]["delays"]}
+    assert delays["EE"]["steps"] == 15 and delays["EE"]["spinnaker_ms"] == pytest.approx(1.5)
+    assert delays["driveE"]["spinnaker_ms"] == pytest.approx(0.1)        # changed, and said so
+    changed = [c for c in port["changes"] if "Poisson->E" in c["what"]]
+    assert changed and changed[0]["model"] == 1.5 and changed[0]["spinnaker"] == pytest.approx(0.1)
+    assert port["roundings"]["rates"][0]["model_hz"] == pytest.approx(d.rate_ext)
+
+
+def test_power_law_binary_named(teaching):
+    port, *_ = teaching
+    assert port["synapse_binary"]["name"] == BINARY
+    assert BINARY in port["synapse_binaries"]
+
+
+def test_weight_dependence_words_and_binary():
+    from pynn_hpc.backends import spinnaker as sim
+    from pynn_hpc.backends.spinnaker import fixedpoint
+    wd = sim.PowerLawWeightDependence(w0=0.001, mu=0.4)
+    wd.set_a_plus_a_minus(0.1, 0.1 * 0.0513)
+    scales = np.array([2.0 ** 12, 2.0 ** 9])         # shifts 3 and 6: the seed's receptors
+    words = wd.parameter_words(scales)
+    # by hand: A_minus in u0.31, mu in 2.30, log2(A_plus w0^(1-mu)) + 15 (1 - mu) in s15.16
+    a_minus = round(0.00513 * 2 ** 31)
+    mu = round(0.4 * 2 ** 30)
+    log2_c = round((math.log2(0.1) + 0.6 * math.log2(0.001) + 15 * 0.6) * 65536) & 0xffffffff
+    assert words == [[a_minus, mu, log2_c]] * 2
+    assert words[0] == fixedpoint.parameter_words(0.1, 0.00513, 0.4, 0.001)
+    assert wd.get_parameters_sdram_usage_in_bytes(2, 1) == 2 * 3 * 4
+    assert wd.vertex_executable_suffix == "power_law"
+    other = sim.PowerLawWeightDependence(w0=0.001, mu=0.4)
+    other.set_a_plus_a_minus(0.1, 0.1 * 0.0513)
+    assert wd.is_same_as(other)
+    other.set_a_plus_a_minus(0.2, 0.1 * 0.0513)
+    assert not wd.is_same_as(other)
+
+
+# -- bad input: one line on stderr, exit code 2, nothing written ---------------------------
+
+def one_line_exit_2(p, *words):
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == 2, p.stderr[-2000:]
+    assert len(lines) == 1 and "Traceback" not in p.stderr, p.stderr[-2000:]
+    for w in words:
+        assert w in lines[0]
+    return lines[0]
+
+
+def test_spynnaker_missing_names_the_extra(tmp_path):
+    block = ("import sys, importlib.abc\n"
+             "class _NoSpynnaker(importlib.abc.MetaPathFinder):\n"
+             "    def find_spec(self, name, path=None, target=None):\n"
+             "        if name.split('.')[0] == 'spynnaker' or name == 'pyNN.spiNNaker':\n"
+             "            raise ImportError(f'No module named {name!r}')\n"
+             "sys.meta_path.insert(0, _NoSpynnaker())\n")
+    p = pynn_hpc(["run", "--backend", "spinnaker", "--preset", "teaching",
+                  "--output", str(tmp_path / "out")], tmp_path, prelude=block)
+    one_line_exit_2(p, "pynn_hpc[spinnaker]")
+    assert not (tmp_path / "out").exists()
+
+
+def write_config(home, **machine):
+    (home / ".spynnaker.cfg").write_text(
+        "[Machine]\n" + "".join(f"{k} = {v}\n" for k, v in machine.items()))
+
+
+def test_unreachable_board_fails_fast_naming_it(tmp_path):
+    write_config(tmp_path, machine_name="192.0.2.1", version=5)     # TEST-NET-1: never answers
+    t0 = time.monotonic()
+    p = pynn_hpc(["run", "--backend", "spinnaker", "--preset", "teaching",
+                  "--output", str(tmp_path / "out")], tmp_path)
+    line = one_line_exit_2(p, "192.0.2.1", "5 s")
+    assert time.monotonic() - t0 < 60       # import (~10-20 s here) + the 5 s probe
+    assert not (tmp_path / "out").exists(), line
+
+
+def test_rule_outside_fixed_point_named(tmp_path):
+    p = pynn_hpc(["run", "--backend", "spinnaker", "--preset", "teaching", "--alpha", "20",
+                  "--output", str(tmp_path / "out")], tmp_path)
+    one_line_exit_2(p, "A_minus", "0.31")
+    assert not (tmp_path / "out").exists()
+
+
+def test_more_cores_than_the_board_has(tmp_path):
+    write_config(tmp_path, machine_name="192.0.2.1", version=3)     # a 4-chip board
+    p = pynn_hpc(["run", "--backend", "spinnaker", "--preset", "seed",
+                  "--output", str(tmp_path / "out")], tmp_path)
+    one_line_exit_2(p, "4 chips", "cores")
+    assert not (tmp_path / "out").exists()
+
+
+def test_probe_passes_when_scamp_answers():
+    """The control of the unreachable-board test: a UDP peer on SCAMP's port that answers."""
+    import socket
+    import threading
+    from pynn_hpc.backends.spinnaker import board
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        server.bind(("127.0.0.1", board.SCAMP_PORT))
+    except OSError:
+        pytest.fail(f"UDP port {board.SCAMP_PORT} on 127.0.0.1 is taken: free it for this test")
+
+    def answer():
+        data, peer = server.recvfrom(512)
+        server.sendto(data, peer)
+
+    t = threading.Thread(target=answer, daemon=True)
+    t.start()
+    try:
+        board.probe(board.Machine("board", 5, "127.0.0.1", "test"), timeout=2.0)
+    finally:
+        server.close()
+    t.join(1)
