@@ -175,7 +175,8 @@ def _mapping(n_steps):
     chips, binaries = set(), set()
     for placement in view.iterate_placemements():
         vertex = placement.vertex
-        chips.add((placement.x, placement.y))
+        if _kind(vertex) != "system":
+            chips.add((placement.x, placement.y))
         if _kind(vertex) == "synapse":
             binaries.add(vertex.get_binary_file_name())
         try:
@@ -196,7 +197,7 @@ def _mapping(n_steps):
     version = view.get_machine_version()
     return {
         "machine_chips": int(machine.n_chips),
-        "chips_used": len(chips),
+        "chips_used": len(chips),          # chips holding neuron, synapse or Poisson cores
         "cores": {k: len(v) for k, v in sorted(by_kind.items())},
         "synapse_binaries": sorted(binaries),
         "sdram_per_core_bytes": {k: _stats(v) for k, v in sorted(by_kind.items())},
@@ -283,6 +284,7 @@ def report(state, projections, d=None):
             name: bool(prj.post._vertex.splitter.handles_source_vertex(prj))
             for name, prj in projections.items() if _is_drive(prj)},
         "synapse_binary": {"name": BINARY, "found": binary},
+        "mapping_seconds": state.get("map_seconds"),
         "time_scale_factor_reason": (
             f"{tsf:g}: a 0.1 ms step takes {0.1 * tsf:g} ms of wall-clock; sPyNNaker spreads "
             "the synaptic load over synapse cores at 1.4 M plastic events per core-second "
@@ -299,7 +301,8 @@ def report(state, projections, d=None):
 def summary(rep):
     lines = [f"SpiNNaker port ({rep['machine']['description']}):"]
     cores = rep["cores"]
-    lines.append(f"  {rep['chips_used']} chips of {rep['machine_chips']}; cores: "
+    lines.append(f"  {rep['chips_used']} chips of {rep['machine_chips']} hold the network "
+                 f"(mapped in {rep['mapping_seconds'] or 0:.1f} s on this host); cores: "
                  + ", ".join(f"{n} {k}" for k, n in cores.items()))
     for kind, s in rep["sdram_per_core_bytes"].items():
         if s:
