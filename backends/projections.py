@@ -45,7 +45,8 @@ def _combine(cells, values, shape, how):
     positions combined by ``how`` (sum, min, max, first, last), NaN where there is none."""
     size = shape[0] * shape[1]
     if how == "sum":
-        present = np.bincount(cells, minlength=size) > 0
+        present = np.zeros(size, dtype=bool)
+        present[cells] = True
         flat = np.bincount(cells, weights=values, minlength=size)
         flat[~present] = np.nan
     else:

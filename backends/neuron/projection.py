@@ -272,9 +272,11 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
             at = positions[(positions >= lo) & (positions < hi)] - lo
             yield m, at
 
-    def _weights(self, positions):
+    def _weights(self, positions=None):
+        """The weights at ``positions`` (sorted; all if None), from the matrices."""
         out = []
-        for m, at in self._matrix_positions(positions):
+        for m, at in self._matrix_positions(positions) if positions is not None else \
+                ((m, slice(None)) for m in self._matrices):
             vec = h.Vector()
             m.get_weights(vec)
             out.append(vec.as_numpy()[at])
@@ -283,10 +285,10 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
     def _values(self, names, positions=None, indices=None):
         """Native attribute values of the local connections at ``positions`` (all if None);
         ``indices``: the (pre, post) of all of them, if already read."""
-        if positions is None:
+        everything = positions is None
+        if everything:
             positions = np.arange(len(self))
         positions = np.asarray(positions, dtype=np.int64)
-        order = np.argsort(positions, kind="stable")     # matrices answer in sorted order
         if indices is None and {"presynaptic_index", "postsynaptic_index"} & set(names):
             indices = self._indices()
         out = []
@@ -299,7 +301,10 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
                 out.append(np.array([self._drives[k].drive_weight for k in positions]))
             elif self.is_drive and name == "delay":
                 out.append(np.asarray(self._drive_delays, dtype=float)[positions])
+            elif name == "weight" and everything:
+                out.append(self._weights())
             elif name == "weight":
+                order = np.argsort(positions, kind="stable")    # matrices answer in sorted order
                 values = np.empty(len(positions))
                 values[order] = self._weights(positions[order])
                 out.append(values)
