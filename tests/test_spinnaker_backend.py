@@ -87,6 +87,13 @@ def test_weights_and_rounding_against_the_model(teaching):
     assert port["roundings"]["rates"][0]["model_hz"] == pytest.approx(d.rate_ext)
 
 
+def test_untranslated_differences_reported(teaching):
+    port, *_ = teaching
+    what = {k["what"]: k["spinnaker"] for k in port["known_differences"]}
+    assert "1.129 x weight" in what["alpha PSC amplitude"]
+    assert "0.5" in what["alpha synapse under load"]        # ~half the drive's mean current
+
+
 def test_power_law_binary_named(teaching):
     port, *_ = teaching
     assert port["synapse_binary"]["name"] == BINARY
