@@ -16,10 +16,14 @@ Required
     and ``rng_seed`` (every random draw the simulator makes itself) may be ignored by a
     backend for which they do not apply, which its docstring says.
 ``IF_curr_alpha, SpikeSourcePoisson, Population, Projection, StaticSynapse, STDPMechanism,
-SpikePairRule, PowerLawWeightDependence, FixedNumberPreConnector, OneToOneConnector``
-    the PyNN names :mod:`pynn_hpc.network` uses, with PyNN's arguments.
+SpikePairRule, PowerLawWeightDependence, FixedNumberPreConnector, OneToOneConnector,
+AllToAllConnector, run, end, rank, num_processes``
+    the PyNN names :mod:`pynn_hpc.network` and :mod:`pynn_hpc.protocol` use, with PyNN's
+    arguments; ``rank()`` and ``num_processes()`` answer before ``setup`` (the CLI asks first).
     ``PowerLawWeightDependence(w0, mu)`` refuses what
-    :class:`pynn_hpc.standardmodels.PowerLawWeightDependence` refuses, with its message.
+    :class:`pynn_hpc.standardmodels.PowerLawWeightDependence` refuses, with its message, and
+    ``SpikePairRule`` what :func:`pynn_hpc.standardmodels.check_spike_pair_rule` refuses.
+    A synapse type can be made before ``setup`` (``pynn_hpc.replay`` does).
 **The drive: one source per target.**  ``SpikeSourcePoisson`` sources connected
     ``OneToOneConnector`` give each target its own independent train (as NEST's
     ``poisson_generator`` does for every target); a population of them may be sliced and each
@@ -41,9 +45,11 @@ Optional hooks (``pynn_hpc`` uses the default when a backend does not define one
 ``check_fits(d, processes=1, options=None) -> dict``
     whether the network ``d`` (:class:`pynn_hpc.derived.Derived`) fits the machine the
     backend runs on; raises :class:`pynn_hpc.derived.ParameterError` with one line saying
-    what would fit.  Default: the host-memory check of :func:`pynn_hpc.estimate.check_fits`
-    (measured bytes per neuron and connection, :mod:`.costs`).  SpiNNaker checks cores and
-    SDRAM against the configured machine instead.
+    what would fit.  Called by ``run`` before anything is built or written, whatever
+    ``--force`` says.  Default: the host-memory check of :func:`pynn_hpc.estimate.check_fits`
+    (measured bytes per neuron and connection, :mod:`.costs`; ``--force`` skips it).
+    SpiNNaker checks cores, SDRAM and fixed-point formats against the configured machine
+    instead, and that a configured board answers.
 ``produces_data() -> bool``
     False when a run builds and maps the network but records nothing (a SpiNNaker virtual
     board): the run then skips measuring and writes no results.json.  Default: True.
