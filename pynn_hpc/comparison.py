@@ -182,6 +182,8 @@ def make_runs(args, output, network, say):
             continue
         lines = [line for line in err.splitlines() if line.strip()]
         message = lines[-1].strip() if lines else "no message"
+        if code == 0:                   # e.g. a virtual SpiNNaker board: mapped, not run
+            message = "it ended without a results.json (a backend that produces no spikes?)"
         failed.append({"backend": backend, "seed": seed, "path": str(run_dir),
                        "exit_code": code, "error": message})
         print(f"{backend}, seed {seed}: FAILED after {elapsed:.1f} s (exit code {code}): "

@@ -22,9 +22,9 @@ SEEDS = [1, 2, 3, 4, 5]
 NETWORK = ["--preset", "teaching", "--simtime", "200", "--threads", "1"]
 
 
-def cli(*args):
+def cli(*args, timeout=1200):
     return subprocess.run([sys.executable, "-m", "pynn_hpc.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=1200)
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def strict_json(path):
@@ -45,7 +45,7 @@ def comparison(tmp_path_factory):
     """NEST and NEURON, seeds 1-5, the teaching network for 100 + 200 ms."""
     out = tmp_path_factory.mktemp("comparison")
     p = cli("compare", "--backends", "nest", "neuron", "--seeds", *SEEDS, *NETWORK,
-            "--output", out)
+            "--output", out, timeout=3600)         # 10 runs: 2.5 min alone, 25 on a busy machine
     return out, p
 
 
@@ -108,7 +108,7 @@ def test_reusing_runs_and_too_few_reference_runs(comparison, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--seeds", "1", "1", "2"], "--seeds must be different"),
     (["--seeds", "1", "2"], "at least 3 --seeds"),
-    (["--backends", "nest", "spinnaker"], "unknown backend 'spinnaker'"),
+    (["--backends", "nest", "brian2"], "unknown backend 'brian2'"),
     (["--backends", "neuron", "--reference", "nest"], "--reference nest is not among"),
     (["--scale", "-1"], "--scale"),
 ])
@@ -219,7 +219,8 @@ def test_an_interrupted_comparison_stops_and_keeps_its_finished_runs(comparison,
     t0 = time.monotonic()
     os.kill(p.pid, signum)
     _, err = p.communicate(timeout=60)
-    assert time.monotonic() - t0 < 2.5
+    elapsed = time.monotonic() - t0
+    assert elapsed < 3.0, elapsed                    # 1.5 s grace for the run, then killed
     assert p.returncode == code and len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err
     assert not Path(f"/proc/{children[0]}").exists()  # the run stopped too (and was reaped)
@@ -306,7 +307,7 @@ def test_spikes_are_read_from_nix_and_from_pickle_alike(comparison, tmp_path):
     trains = read_spiketrains(source / results["spikes_file"])
     block = neo.Block()
     block.segments.append(neo.Segment())
-    block.segments[0].spiketrains.extend(st.copy() for st in trains)
+    block.segments[0].spiketrains.extend([st.copy() for st in trains])
     for name in ("spikes.nix", "spikes.pkl"):
         run = tmp_path / name
         shutil.copytree(source, run)
