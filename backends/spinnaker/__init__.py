@@ -284,8 +284,8 @@ class Projection(_SpiNNakerProjection):
         chosen_pre, chosen_post = sample_indices(self.pre.size, self.post.size, n_pre, n_post, rng)
         if not produces_data():
             return {n: np.array([]) for n in names}
-        rows = np.asarray(self.get(["presynaptic_index", "postsynaptic_index"] + list(names),
-                                   format="list"), dtype=float).reshape(-1, 2 + len(names))
+        rows = np.asarray(self.get(list(names), format="list", with_address=True),
+                          dtype=float).reshape(-1, 2 + len(names))      # (i, j, values...)
         keep = np.isin(rows[:, 0], chosen_pre) & np.isin(rows[:, 1], chosen_post)
         return {n: rows[keep, 2 + i] for i, n in enumerate(names)}
 
