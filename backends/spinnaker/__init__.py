@@ -8,9 +8,14 @@ What is translated here, and why (measured, see NOTES.md and :mod:`.port`):
   spread over synapse cores by sPyNNaker's own rate model (1.4 M plastic synaptic events per
   core and second of wall-clock, at the 30 Hz its config assumes per neuron), which gives
   the synapse cores per 128 neurons that ``port.json`` reports.  ``threads`` does not apply
-  (no host simulation); ``rng_seed`` seeds the Poisson sources.
+  (no host simulation); ``rng_seed`` seeds every population (``seed``: the Poisson sources and
+  the connections, which are drawn on the machine; sPyNNaker refuses a connector's ``rng``).
+  V_m(0) is drawn on the host from the model's ``NumpyRNG``, as PyNN does on NEST and NEURON.
   Without a ``~/.spynnaker.cfg`` the run uses a **virtual board** (:mod:`.board`): it maps
-  the network (placement, routing, synaptic matrices) and produces no spikes.
+  the network (partitioning, placement, routing, keys, routing tables) and stops there
+  (:func:`run`): no spikes, no synaptic matrices.  ``SpikePairRule`` and ``STDPMechanism``
+  made before ``setup`` are :class:`Description` objects (sPyNNaker's need the time step),
+  which is all :func:`replay` needs.
 * Neuron populations get ``neurons_per_core`` 128: at 256 per core a plastic E->E row holds
   up to 403 synapses at full indegree, beyond sPyNNaker's limit of 254.
 * Ring-buffer weight scaling is set explicitly (``max_expected_summed_weight``) from the
@@ -34,7 +39,9 @@ What is translated here, and why (measured, see NOTES.md and :mod:`.port`):
   ``port_report``: the mapping, every rounding and every change above (``port.json``).
 """
 import contextlib
+import io
 import logging
+import sys
 import time
 import types
 import warnings
@@ -331,7 +338,10 @@ def run(simtime, callbacks=None):
         _state["scaled"] = True
     _state["run_ms"] = _state.get("run_ms", 0.0) + simtime
     t0 = time.perf_counter()
-    with warnings.catch_warnings(), _map_only(_state["machine"].virtual):
+    # sPyNNaker's progress bars (one per algorithm) only on a terminal
+    bars = contextlib.nullcontext() if sys.stderr.isatty() else \
+        contextlib.redirect_stderr(io.StringIO())
+    with warnings.catch_warnings(), _map_only(_state["machine"].virtual), bars:
         warnings.simplefilter("ignore")
         result = _spinnaker.run(simtime)
     _state.setdefault("map_seconds", time.perf_counter() - t0)     # the first run maps

@@ -162,7 +162,7 @@ def virtual_config():
     with open(path, "w") as f:
         f.write("[Machine]\nvirtual_board = True\nversion = 5\n\n"
                 f"[Reports]\ndefault_report_file_path = {reports_dir()}\nmax_reports_kept = 5\n\n"
-                "[Mode]\nmode = Production\n")
+                "[Mode]\nmode = Production\n\n[Logging]\ndefault = warning\n")
     return path
 
 
