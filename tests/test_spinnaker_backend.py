@@ -198,3 +198,32 @@ def test_probe_passes_when_scamp_answers():
     finally:
         server.close()
     t.join(1)
+
+
+def test_board_without_our_binary_refused_before_building(tmp_path, monkeypatch):
+    """A reachable board (a local UDP peer answering SCP) but no synapse binary: one line."""
+    import socket
+    import threading
+    from pynn_hpc.backends import spinnaker as sim
+    from pynn_hpc.backends.spinnaker import board
+    from pynn_hpc.derived import ParameterError
+    for var, sub in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
+        monkeypatch.setenv(var, str(tmp_path / sub))
+    (tmp_path / "home").mkdir()
+    write_config(tmp_path / "home", machine_name="127.0.0.1", version=5)
+    monkeypatch.setenv("PYNN_HPC_SPINNAKER_BINARIES", str(tmp_path / "none"))
+    monkeypatch.setattr(sim.weight_dependence, "BINARY_DIRS", ())    # even if built in-tree
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", board.SCAMP_PORT))
+
+    def answer():
+        data, peer = server.recvfrom(512)
+        server.sendto(data, peer)
+
+    threading.Thread(target=answer, daemon=True).start()
+    d = derive(TEACHING["scale"], indegree_scale=TEACHING["indegree_scale"], dc_rate=0.0)
+    try:
+        with pytest.raises(ParameterError, match=BINARY):
+            sim.check_fits(d, 1, options={"lambda": 0.1, "alpha": 0.0513, "mu": 0.4, "w0": 0.001})
+    finally:
+        server.close()

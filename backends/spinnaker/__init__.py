@@ -370,6 +370,11 @@ def check_fits(d, processes=1, options=None):
     m = machine()
     fit = port.check_fits(d, m, NEURONS_PER_CORE, options or {}, TIME_SCALE_FACTOR)
     board.probe(m)
+    from .weight_dependence import BINARY, binary_dirs, binary_path
+    if not m.virtual and binary_path() is None:
+        raise ParameterError(
+            f"{BINARY} is not built (looked in {', '.join(binary_dirs())}): build it as README "
+            "'SpiNNaker fixed point' says, or set PYNN_HPC_SPINNAKER_BINARIES to its directory")
     return fit
 
 
