@@ -80,6 +80,8 @@ def comparison_figure(groups, report, title=""):
         lines.append(f"{b}: {verdict} {ref} "
                      f"({len(groups[b])} and {len(groups[ref])} runs; an identical simulator\n"
                      f"    is judged different on a given statistic {often} of the time)")
+    lines += [f"not compared: {f['backend']}, seed {f['seed']} failed"
+              for f in report.get("failed", [])]
     axes.flat[-1].text(0.0, 0.9, "\n".join(lines) + "\n\n" + "agreement: " +
                        report["tolerance"].replace("<=", "\n<="), va="top", fontsize=9, wrap=True)
     fig.tight_layout()
