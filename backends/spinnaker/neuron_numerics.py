@@ -1,0 +1,176 @@
+"""SpiNNaker's neuron-side numerics for one IF_curr_alpha neuron, compiled from the C the binary would run.
+
+``c/alpha_synapse.h`` (sPyNNaker 7.4.1's ``synapse_types_alpha_impl.h``) and
+``c/lif_neuron.h`` (``neuron_model_lif_impl.h``) on raw s16.15 bits, stepped
+by ``c/host/neuron.c`` as ``neuron_impl_standard.h`` steps a neuron at dt
+0.1 ms; built on first use into ``fixedpoint.cache_root()/neuron-<hash>/``.
+
+:func:`run` takes the stored weight units arriving per step on each receptor
+(:func:`units`: spike counts times ``rint(|w| / LSB)`` at the receptor's
+ring-buffer shift from :func:`fixedpoint.weight_scales`) and returns V_m,
+the current the membrane used, and the spike steps.  ``current=`` bypasses the
+synapses (the membrane update alone).  ``weight_factor`` in :func:`units`
+is the porting user's correction: ``ALPHA_NORMALISATION`` = e tau_syn (ms)
+turns sPyNNaker's unit-area alpha into PyNN's unit-peak one.
+
+What the numbers show is in README ("SpiNNaker's neuron numerics, measured")
+and tests/test_spinnaker_numerics.py.
+"""
+import ctypes
+import fcntl
+import hashlib
+import math
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pynn_hpc import parameters as P
+from pynn_hpc.derived import ParameterError
+
+from .fixedpoint import C_DIR, RuleBuildError, S1615_ONE, _compiler, cache_root, stored_weight, to_s1615
+
+SOURCES = ("s1615.h", "alpha_synapse.h", "lif_neuron.h", "host/neuron.c")
+#: the parameter words neuron.c reads, in its order
+WORDS = ("timestep", "v_init", "v_rest", "cm", "tau_m", "i_offset", "v_reset", "tau_refrac",
+         "v_thresh", "tau_syn_E", "tau_syn_I")
+#: ms: sPyNNaker's alpha current has unit area per nA of weight, PyNN's peaks at the weight
+ALPHA_NORMALISATION = math.e * P.NEURON["tau_syn_E"]
+#: mV: a threshold the free membrane never reaches (s16.15 holds up to 65535)
+UNREACHABLE = 30000.0
+
+
+def _digest():
+    h = hashlib.sha256()
+    for name in SOURCES:
+        h.update(name.encode() + b"\0" + (C_DIR / name).read_bytes() + b"\0")
+    h.update(platform.machine().encode())
+    return h.hexdigest()[:16]
+
+
+def _build(target):
+    cc = _compiler()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+    try:
+        p = subprocess.run([cc, "-O2", "-std=c99", "-Wall", "-Wextra", "-shared", "-fPIC",
+                            "-o", str(work / "libneuron.so"), str(C_DIR / "host" / "neuron.c"), "-lm"],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            first = " | ".join((p.stderr or p.stdout).splitlines()[:3])
+            raise RuleBuildError(f"{cc} could not build the SpiNNaker neuron numerics: {first}")
+        os.replace(work, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+_LIBRARY = None
+
+
+def library():
+    """The compiled host harness (ctypes CDLL), built on first use, once per source version."""
+    global _LIBRARY
+    if _LIBRARY is not None:
+        return _LIBRARY
+    root = cache_root()
+    target = root / f"neuron-{_digest()}"
+    so = target / "libneuron.so"
+    if not so.exists():
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            lock = open(root / ".lock", "w")
+        except OSError as err:
+            raise RuleBuildError(f"cannot write the SpiNNaker cache {root} ({err.strerror}): "
+                                 "set PYNN_HPC_SPINNAKER_DIR to a writable directory") from None
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not so.exists():
+                _build(target)
+    lib = ctypes.CDLL(str(so))
+    u32p, i32p, u8p = (np.ctypeslib.ndpointer(t, flags="C_CONTIGUOUS")
+                       for t in (np.uint32, np.int32, np.uint8))
+    lib.nn_constants.argtypes = [i32p, i32p]
+    lib.nn_constants.restype = None
+    lib.nn_run.argtypes = [ctypes.c_uint32, u32p, u32p, ctypes.c_uint32, ctypes.c_uint32, i32p,
+                           ctypes.c_void_p, i32p, i32p, u8p]
+    lib.nn_run.restype = ctypes.c_int
+    _LIBRARY = lib
+    return lib
+
+
+def parameter_words(dt=0.1, v_init=None, v_thresh=None, neuron=None):
+    """The S1615 words sPyNNaker writes for IF_curr_alpha (``WORDS`` order), the model's values by default."""
+    n = dict(P.NEURON if neuron is None else neuron)
+    n["timestep"] = dt
+    n["v_init"] = n["v_rest"] if v_init is None else v_init
+    if v_thresh is not None:
+        n["v_thresh"] = v_thresh
+    return np.array([to_s1615(n[k], k) for k in WORDS], dtype=np.int32)
+
+
+def constants(words=None):
+    """What the neuron core derives at start-up, as numbers: R (MOhm), exp_TC, T_refract (steps),
+    and per receptor dt/tau^2 (1/ms) and exp(-dt/tau); plus the raw words."""
+    w = parameter_words() if words is None else np.ascontiguousarray(words, dtype=np.int32)
+    out = np.zeros(7, dtype=np.int32)
+    library().nn_constants(w, out)
+    return {"R": out[0] / S1615_ONE, "exp_TC": out[1] / S1615_ONE, "T_refract": int(out[2]),
+            "init_E": out[3] / S1615_ONE, "decay_E": int(out[4]) % 2 ** 32 / 2.0 ** 32,
+            "init_I": out[5] / S1615_ONE, "decay_I": int(out[6]) % 2 ** 32 / 2.0 ** 32,
+            "raw": out.copy()}
+
+
+def units(counts, weight, scale, weight_factor=1.0):
+    """Stored units per step for ``counts`` spikes per step at ``weight`` (nA) on a receptor of
+    WeightScale ``scale``; ``weight_factor`` multiplies the weight before it is quantised."""
+    per_spike = stored_weight(weight * weight_factor, scale)
+    return np.asarray(counts, dtype=np.int64) * per_spike
+
+
+@dataclass
+class Trace:
+    v: np.ndarray          # mV after each step's update
+    current: np.ndarray    # nA the update used (exc - inh)
+    spikes: np.ndarray     # step indices with a spike
+    dt: float
+
+    @property
+    def rate(self):
+        """Hz over the whole run."""
+        return self.spikes.size / (self.v.size * self.dt / 1000.0)
+
+
+def run(exc_units=None, inh_units=None, shifts=(3, 6), words=None, current=None, dt=0.1):
+    """One neuron for len(exc_units) steps (or len(current) with the synapses bypassed).
+
+    ``exc_units``/``inh_units``: stored weight units arriving per step (ints >= 0);
+    ``shifts``: (excitatory, inhibitory) ring-buffer left shifts; ``current``: nA per step.
+    """
+    lib = library()
+    w = parameter_words(dt) if words is None else np.ascontiguousarray(words, dtype=np.int32)
+    if current is not None:
+        cur = np.ascontiguousarray(np.rint(np.asarray(current, dtype=float) * S1615_ONE), dtype=np.int32)
+        n = cur.size
+        exc = inh = np.zeros(n, dtype=np.uint32)
+        cur_ptr = cur.ctypes.data
+    else:
+        exc = np.ascontiguousarray(np.minimum(exc_units, 0xffffffff), dtype=np.uint32)
+        n = exc.size
+        inh = (np.zeros(n, dtype=np.uint32) if inh_units is None
+               else np.ascontiguousarray(np.minimum(inh_units, 0xffffffff), dtype=np.uint32))
+        if inh.size != n:
+            raise ParameterError(f"excitatory and inhibitory inputs differ in length ({n} and {inh.size})")
+        cur_ptr = None
+    v = np.zeros(n, dtype=np.int32)
+    i = np.zeros(n, dtype=np.int32)
+    s = np.zeros(n, dtype=np.uint8)
+    rc = lib.nn_run(n, exc, inh, int(shifts[0]), int(shifts[1]), w, cur_ptr, v, i, s)
+    if rc != 0:
+        raise ParameterError(f"the neuron harness refused its arguments (shifts {shifts} must be "
+                             "<= 16; timestep, cm, tau_m, tau_syn must be > 0)")
+    return Trace(v / S1615_ONE, i / S1615_ONE, np.flatnonzero(s), dt)
