@@ -174,3 +174,34 @@ def run(exc_units=None, inh_units=None, shifts=(3, 6), words=None, current=None,
         raise ParameterError(f"the neuron harness refused its arguments (shifts {shifts} must be "
                              "<= 16; timestep, cm, tau_m, tau_syn must be > 0)")
     return Trace(v / S1615_ONE, i / S1615_ONE, np.flatnonzero(s), dt)
+
+
+def mean_current_ratio(spikes_per_step, weight=None, scale=None, steps=200000, seed=1, dt=0.1):
+    """Mean current of sPyNNaker's alpha synapse under Poisson input at ``spikes_per_step``, over
+    the exact alpha current's mean ``rate weight e tau_syn`` (PyNN's IF_curr_alpha, continuous time).
+
+    Integer counterpart of port.py's ``alpha_current_ratio`` (a float re-implementation that
+    compares with the unit-area exact current, i.e. without the 1 / (e tau) factor).
+    The synapse is linear in its inputs for a given pattern of non-empty steps, so with
+    Poisson input the ratio depends on the load only: :func:`correction` inverts it.
+    """
+    from .fixedpoint import weight_scales
+    if scale is None:
+        scale = weight_scales()["excitatory"]
+    if weight is None:
+        from pynn_hpc.derived import derive
+        weight = derive(1).J_drive
+    if not spikes_per_step > 0:
+        raise ParameterError(f"spikes per step must be > 0 (got {spikes_per_step})")
+    counts = np.random.default_rng(seed).poisson(spikes_per_step, steps)
+    tr = run(units(counts, weight, scale), shifts=(scale.shift, scale.shift),
+             words=parameter_words(dt, v_thresh=UNREACHABLE))
+    warm = min(steps // 10, 1000)
+    exact = counts[warm:].mean() / dt * stored_weight(weight, scale) * scale.lsb * ALPHA_NORMALISATION
+    return float(tr.current[warm:].mean() / exact)
+
+
+def correction(spikes_per_step, **kwargs):
+    """The factor to multiply a receptor's weights by so that sPyNNaker's alpha synapse carries the
+    exact mean current at this Poisson load (spikes per step): 1 / :func:`mean_current_ratio`."""
+    return 1.0 / mean_current_ratio(spikes_per_step, **kwargs)
