@@ -13,7 +13,12 @@ Measured (10 s per case, rng seed 1; README "SpiNNaker's neuron numerics, measur
 * the LIF update alone (NEST's current into sPyNNaker's closed form): V_m -0.26 mV (-0.8 %),
   from holding the current of the step's start; its fixed point adds < 0.001 mV;
 * rate under the drive: 104 Hz exact, 22 Hz emulated, 0.35 Hz with weights x e tau_syn only,
-  within 2 % with weights x ``correction(2.09)`` = 1.71.
+  within 2 % with weights x ``correction(2.09)`` = 1.71;
+* the presets' load (drive plus Poisson recurrent input at their rates, 18 / 40 Hz): excitatory
+  receptors get 5.3 / 3.2 spikes per step, inhibitory 0.81 / 0.27, so excitation loses more than
+  inhibition: free V_m -22 / -39 mV against +3.9 / +7.7 mV exact (desktop / teaching); with
+  per-receptor factors correction(load) (1.82 and 1.40 / 1.79 and 1.11) 4.3 / 7.6 mV, the current's
+  sd 1.27 / 1.11 x and V_m's 0.87 x exact.
 """
 import math
 
@@ -198,9 +203,11 @@ def test_presets_recurrent_load(presets_free, name):
     print(f"\n{name}: load E {lam_e:.2f} I {lam_i:.2f} per step, factors {factors[0]:.3f} "
           f"{factors[1]:.3f}; I exact {mi:.4f}+-{si:.4f} emul {me:.4f}+-{se:.4f} corr {mc:.4f}+-{sc:.4f}; "
           f"V exact {mv:.2f}+-{sv:.2f} emul {mve:.2f}+-{sve:.2f} corr {mvc:.2f}+-{svc:.2f}")
-    assert abs(mc - mi) < 0.03 * abs(mi) + 0.01, (mc, mi)
-    assert abs(mvc - mv) < 0.03 * abs(mv) + 0.4, (mvc, mv)
-    assert abs(me - mi) > 0.1 * abs(mi)                                  # uncorrected: off
+    # the net mean is a small difference of large terms: judge it against the gross input
+    gross = sum(c[WARM:].mean() / DT * abs(w) for c, w in inputs) * N.ALPHA_NORMALISATION
+    assert abs(mc - mi) < 0.005 * gross, (mc, mi, gross)                # 0.16 % / 0.01 % measured
+    assert abs(mvc - mv) < 0.05 * sv, (mvc, mv)                         # 0.44 / 0.02 mV
+    assert abs(me - mi) > 0.05 * gross and mve < mv - 0.5 * sv          # uncorrected: net inhibitory
 
 
 def test_rate_under_the_drive(drive):
