@@ -17,6 +17,7 @@ import signal
 import sys
 
 from . import backends, parameters as P, presets
+from .backends import launcher
 from .derived import ParameterError
 
 
@@ -37,7 +38,9 @@ def _number(text):
 
 
 def _fail(message):
-    print(f"pynn-hpc: error: {message}", file=sys.stderr)
+    """One line on stderr (from the launcher's rank 0 only, under mpirun), exit code 2."""
+    if launcher.rank() == 0:
+        print(f"pynn-hpc: error: {message}", file=sys.stderr)
     return 2
 
 
@@ -350,7 +353,9 @@ def cmd_info(args):
             print(f"  {name:10s} not installed: {backends.install_hint(name)}")
             continue
         v = sim.versions()
-        print(f"  {name:10s} {v['simulator']} {v['simulator_version']}, PyNN {v['pynn_version']}")
+        mpi = {True: " (with MPI)", False: " (without MPI)"}.get(v.get("mpi"), "")
+        print(f"  {name:10s} {v['simulator']} {v['simulator_version']}{mpi}, "
+              f"PyNN {v['pynn_version']}")
     return 1 if broken else 0
 
 

@@ -5,6 +5,7 @@ Each run is a fresh ``pynn-hpc`` process with its own HOME (no user ~/.spynnaker
 the test writes one), so sPyNNaker's global state and the user's files stay out of it.
 """
 import json
+import re
 import math
 import os
 import subprocess
@@ -89,9 +90,12 @@ def test_weights_and_rounding_against_the_model(teaching):
 
 def test_untranslated_differences_reported(teaching):
     port, *_ = teaching
-    what = {k["what"]: k["spinnaker"] for k in port["known_differences"]}
-    assert "1.129 x weight" in what["alpha PSC amplitude"]
-    assert "0.5" in what["alpha synapse under load"]        # ~half the drive's mean current
+    what = {k["what"]: k for k in port["known_differences"]}
+    assert "1.129 x weight" in what["alpha PSC amplitude"]["spinnaker"]
+    # the drive's 2.1 spikes per step: 0.58 of the mean current (tests/test_spinnaker_numerics.py)
+    load = what["alpha synapse under load"]
+    assert re.search(r"mean current is 0\.5[5-9] of PyNN's", load["spinnaker"]), load
+    assert re.search(r"weights x 1\.[67]\d", load["correction"]), load
 
 
 def test_power_law_binary_named(teaching):

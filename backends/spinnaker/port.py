@@ -262,30 +262,6 @@ def _roundings(state, projections, rings):
     return {"delays": delays, "weights": weights, "rates": rates}
 
 
-def alpha_current_ratio(spikes_per_step, tau, dt, steps=20000, seed=1):
-    """Mean current of sPyNNaker 7.4.1's alpha synapse (``synapse_types_alpha_impl.h``, in
-    floating point) over the exact alpha current's, for Poisson input at ``spikes_per_step``.
-
-    Per step: if input x > 0: q = x, e = e decay + 1, l = (l + x dt/tau^2)(1 - 1/e); then
-    l += q dt/tau^2, e *= decay; current l e.  Exact: unit area per spike (its PSC peaks at
-    w / (e tau), not at w as PyNN's IF_curr_alpha does).  Only the latest step's input is kept
-    in q: with input in most steps the current falls well short.
-    """
-    rng = np.random.default_rng(seed)
-    k = rng.poisson(spikes_per_step, steps)
-    decay, init = math.exp(-dt / tau), dt / tau ** 2
-    lin = expb = q = total = 0.0
-    for x in k:
-        lin += q * init
-        expb *= decay
-        if x > 0:
-            q = float(x)
-            expb = expb * decay + 1.0
-            lin = (lin + x * init) * (1.0 - 1.0 / expb)
-        total += lin * expb
-    return total * dt / (steps * spikes_per_step) if spikes_per_step > 0 else 1.0    # area 1
-
-
 def known_differences(d, dt):
     """What sPyNNaker's IF_curr_alpha does differently from the model, not translated here."""
     if d is None:
@@ -297,14 +273,26 @@ def known_differences(d, dt):
         "what": "alpha PSC amplitude",
         "model": "PSC peak = weight (PyNN IF_curr_alpha, NEST iaf_psc_alpha)",
         "spinnaker": f"unit-area alpha: peak = weight / (e tau_syn) = {1 / (math.e * tau):.3f} x weight",
-    }, {
-        "what": "alpha synapse under load",
-        "model": "each spike adds its own alpha current",
-        "spinnaker": (f"the synapse keeps only the latest step's input: at the drive's "
-                      f"{per_step:.2f} spikes per step the mean current is "
-                      f"{alpha_current_ratio(per_step, tau, dt):.2f} of the exact one "
-                      "(float re-implementation of synapse_types_alpha_impl.h)"),
-    }]
+    }, _alpha_under_load(per_step)]
+
+
+def _alpha_under_load(per_step):
+    """sPyNNaker's alpha synapse at the drive's load, from the integer model of its C
+    (:mod:`.neuron_numerics`, the same arithmetic as the board)."""
+    from . import neuron_numerics
+    entry = {"what": "alpha synapse under load", "model": "each spike adds its own alpha current"}
+    try:
+        ratio = neuron_numerics.mean_current_ratio(per_step)
+        factor = 1.0 / ratio
+    except fixedpoint.RuleBuildError as err:
+        entry["spinnaker"] = f"the synapse keeps only the latest step's input (not quantified: {err})"
+        return entry
+    entry["spinnaker"] = (f"the synapse keeps only the latest step's input: at the drive's "
+                          f"{per_step:.2f} spikes per step the mean current is {ratio:.2f} of "
+                          "PyNN's IF_curr_alpha (integer model of synapse_types_alpha_impl.h)")
+    entry["correction"] = (f"weights x {factor:.2f} on a receptor at this load restore the mean "
+                           "current (not its fluctuations): neuron_numerics.correction")
+    return entry
 
 
 def report(state, projections, d=None):
