@@ -14,10 +14,11 @@ COSTS = {
         "per_connection_b": 34.33,
     },
     "neuron": {
-        "measured": "2026-11-26, NEURON 9.0.2 (synaptic matrices), PyNN 0.13.0, 1 thread, "
-                    "2-core/24 GB x86_64; worst error of the fit 4.2 %",
-        "base_mb": 149.6,
-        "per_neuron_kb": 10.41,
-        "per_connection_b": 38.37,
+        "measured": "2026-11-26, NEURON 9.0.2 (synaptic matrices, plastic ones with the reported "
+                    "weight, no indices kept in Python), PyNN 0.13.0, 1 thread, 2-core/24 GB x86_64; "
+                    "five of the seven sizes (not 0.5/1 and 1/0.5); worst error of the fit 5.6 %",
+        "base_mb": 185.8,
+        "per_neuron_kb": 9.9,
+        "per_connection_b": 43.58,
     },
 }
