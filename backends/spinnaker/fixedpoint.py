@@ -21,30 +21,21 @@ decay tables sPyNNaker's pair rule writes; :func:`rule_library` the host build
 of ``c/host/replay.c`` around ``c/power_law_rule.h`` (the code the SpiNNaker
 binary runs), compiled on first use into
 
-    $PYNN_HPC_SPINNAKER_DIR  or  ${XDG_CACHE_HOME:-~/.cache}/pynn_hpc/spinnaker_rule/<hash of sources>/
+    $PYNN_HPC_SPINNAKER_DIR  or  ${XDG_CACHE_HOME:-~/.cache}/pynn_hpc/spinnaker_rule/plrule-<hash>/
 
 Numbers that do not fit a format raise :class:`pynn_hpc.derived.ParameterError`
 naming the parameter and the representable range.
 """
 import ctypes
-import fcntl
-import hashlib
 import math
-import os
-import platform
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from pynn_hpc.backends import BackendBroken
 from pynn_hpc.derived import ParameterError
 
-HERE = Path(__file__).resolve().parent
-C_DIR = HERE / "c"
+from . import hostbuild
+from .hostbuild import RuleBuildError  # noqa: F401  (callers catch it here)
 
 S1615_ONE = 1 << 15
 #: fractional bits of sPyNNaker's STDP traces (stdp_typedefs.h STDP_FIXED_POINT)
@@ -59,10 +50,6 @@ N_PARAMETER_WORDS = 3
 ROUNDING = {"truncate": 0, "nearest": 1, "stochastic": 2}
 #: the rounding the SpiNNaker binary uses (weight_power_law_impl.h PL_WRITE_ROUNDING)
 BINARY_ROUNDING = "stochastic"
-
-
-class RuleBuildError(BackendBroken):
-    """The host build of the fixed-point rule failed (the message says why, on one line)."""
 
 
 # ---------------------------------------------------------------- formats
@@ -231,47 +218,6 @@ def exp_lut(tau, timestep):
 
 SOURCES = ("power_law_rule.h", "host/replay.c")
 
-
-def _digest():
-    h = hashlib.sha256()
-    for name in SOURCES:
-        h.update(name.encode() + b"\0" + (C_DIR / name).read_bytes() + b"\0")
-    h.update(platform.machine().encode())
-    return h.hexdigest()[:16]
-
-
-def cache_root():
-    if os.environ.get("PYNN_HPC_SPINNAKER_DIR"):
-        return Path(os.environ["PYNN_HPC_SPINNAKER_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "pynn_hpc" / "spinnaker_rule"
-
-
-def _compiler():
-    for name in (os.environ.get("CC"), "cc", "gcc", "clang"):
-        if name and shutil.which(name):
-            return shutil.which(name)
-    raise RuleBuildError("no C compiler found to build the SpiNNaker fixed-point rule for the host "
-                         "(e.g. apt-get install gcc, or set CC)")
-
-
-def _build(target):
-    cc = _compiler()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
-    try:
-        out = work / "libplrule.so"
-        p = subprocess.run([cc, "-O2", "-std=c99", "-Wall", "-Wextra", "-shared", "-fPIC",
-                            "-o", str(out), str(C_DIR / "host" / "replay.c")],
-                           capture_output=True, text=True)
-        if p.returncode != 0:
-            first = " | ".join(line for line in (p.stderr or p.stdout).splitlines()[:3])
-            raise RuleBuildError(f"{cc} could not build the SpiNNaker fixed-point rule: {first}")
-        os.replace(work, target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
 _LIBRARY = None
 
 
@@ -280,21 +226,7 @@ def rule_library():
     global _LIBRARY
     if _LIBRARY is not None:
         return _LIBRARY
-    root = cache_root()
-    target = root / _digest()
-    so = target / "libplrule.so"
-    if not so.exists():
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            lock = open(root / ".lock", "w")
-        except OSError as err:
-            raise RuleBuildError(f"cannot write the SpiNNaker rule cache {root} ({err.strerror}): "
-                                 "set PYNN_HPC_SPINNAKER_DIR to a writable directory") from None
-        with lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not so.exists():
-                _build(target)
-    lib = ctypes.CDLL(str(so))
+    lib = hostbuild.load("plrule", SOURCES, "the SpiNNaker fixed-point rule")
     u32p, i32p, i16p = (np.ctypeslib.ndpointer(t, flags="C_CONTIGUOUS")
                         for t in (np.uint32, np.int32, np.int16))
     u32 = ctypes.c_uint32

@@ -3,7 +3,7 @@
 ``c/alpha_synapse.h`` (sPyNNaker 7.4.1's ``synapse_types_alpha_impl.h``) and
 ``c/lif_neuron.h`` (``neuron_model_lif_impl.h``) on raw s16.15 bits, stepped
 by ``c/host/neuron.c`` as ``neuron_impl_standard.h`` steps a neuron at dt
-0.1 ms; built on first use into ``fixedpoint.cache_root()/neuron-<hash>/``.
+0.1 ms; built on first use (:mod:`.hostbuild`).
 
 :func:`run` takes the stored weight units arriving per step on each receptor
 (:func:`units`: spike counts times ``rint(|w| / LSB)`` at the receptor's
@@ -17,23 +17,16 @@ What the numbers show is in README ("SpiNNaker's neuron numerics, measured")
 and tests/test_spinnaker_numerics.py.
 """
 import ctypes
-import fcntl
-import hashlib
 import math
-import os
-import platform
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from pynn_hpc import parameters as P
 from pynn_hpc.derived import ParameterError
 
-from .fixedpoint import C_DIR, RuleBuildError, S1615_ONE, _compiler, cache_root, stored_weight, to_s1615
+from . import hostbuild
+from .fixedpoint import S1615_ONE, stored_weight, to_s1615
 
 SOURCES = ("s1615.h", "alpha_synapse.h", "lif_neuron.h", "host/neuron.c")
 #: the parameter words neuron.c reads, in its order
@@ -45,30 +38,6 @@ ALPHA_NORMALISATION = math.e * P.NEURON["tau_syn_E"]
 UNREACHABLE = 30000.0
 
 
-def _digest():
-    h = hashlib.sha256()
-    for name in SOURCES:
-        h.update(name.encode() + b"\0" + (C_DIR / name).read_bytes() + b"\0")
-    h.update(platform.machine().encode())
-    return h.hexdigest()[:16]
-
-
-def _build(target):
-    cc = _compiler()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
-    try:
-        p = subprocess.run([cc, "-O2", "-std=c99", "-Wall", "-Wextra", "-shared", "-fPIC",
-                            "-o", str(work / "libneuron.so"), str(C_DIR / "host" / "neuron.c"), "-lm"],
-                           capture_output=True, text=True)
-        if p.returncode != 0:
-            first = " | ".join((p.stderr or p.stdout).splitlines()[:3])
-            raise RuleBuildError(f"{cc} could not build the SpiNNaker neuron numerics: {first}")
-        os.replace(work, target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
 _LIBRARY = None
 
 
@@ -77,21 +46,7 @@ def library():
     global _LIBRARY
     if _LIBRARY is not None:
         return _LIBRARY
-    root = cache_root()
-    target = root / f"neuron-{_digest()}"
-    so = target / "libneuron.so"
-    if not so.exists():
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            lock = open(root / ".lock", "w")
-        except OSError as err:
-            raise RuleBuildError(f"cannot write the SpiNNaker cache {root} ({err.strerror}): "
-                                 "set PYNN_HPC_SPINNAKER_DIR to a writable directory") from None
-        with lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not so.exists():
-                _build(target)
-    lib = ctypes.CDLL(str(so))
+    lib = hostbuild.load("neuron", SOURCES, "the SpiNNaker neuron numerics", libs=("-lm",))
     u32p, i32p, u8p = (np.ctypeslib.ndpointer(t, flags="C_CONTIGUOUS")
                        for t in (np.uint32, np.int32, np.uint8))
     lib.nn_constants.argtypes = [i32p, i32p]
