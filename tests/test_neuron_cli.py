@@ -13,7 +13,7 @@ import sys
 import pytest
 
 SMALL = ["--scale", "0.02", "--indegree-scale", "0.1", "--dc-rate", "0", "--simtime", "60",
-         "--presim", "20", "--seed", "5"]
+         "--presim", "20", "--seed", "5", "--spikes-format", "pickle"]
 
 
 def run(*args, processes=None, timeout=600):

@@ -24,8 +24,9 @@ CLI = [sys.executable, "-m", "pynn_hpc.cli"]
 SMALL = {"nest": ["--scale", "0.02", "--simtime", "60", "--presim", "20", "--seed", "1"],
          "neuron": ["--scale", "0.02", "--indegree-scale", "0.1", "--dc-rate", "0",
                     "--simtime", "60", "--presim", "20", "--seed", "5"]}
-#: a simulation phase of minutes: a signal sent in it must not wait for its end
-LONG = ["--preset", "teaching", "--simtime", "200000"]
+#: built in seconds, a simulation phase of minutes: a signal sent in it must not wait for its end
+LONG = ["--scale", "0.02", "--indegree-scale", "0.1", "--dc-rate", "0", "--presim", "0",
+        "--simtime", "200000", "--seed", "5"]
 #: how long after a signal the process may take to end (a chunk is ~0.5 s of wall time; the
 #: machine is shared, so with margin: a single `run` call would take minutes)
 STOP_WITHIN_S = 5.0
@@ -202,7 +203,7 @@ def test_only_rank_0_prints_progress(tmp_path, neuron_sim):
             mpi=2)
     assert p.returncode == 0, p.stderr
     for phase in ("predicted peak memory", "] create:", "] connect:", "] simulate:",
-                  "simulate 100 %"):
+                  "pynn-hpc: simulate 100 %"):
         assert p.stderr.count(phase) == 1, (phase, p.stderr)
 
 

@@ -28,9 +28,9 @@ def test_identical_spikes_to_native_nest(tmp_path):
                              "--spikes", str(tmp_path / "native.npz")],
                             capture_output=True, text=True, timeout=600)
     assert native.returncode == 0, native.stderr
-    ours = subprocess.run([sys.executable, "-m", "pynn_hpc.cli", "run", *ARGS,
-                           "--output", str(tmp_path / "ours")], capture_output=True, text=True,
-                          timeout=600)
+    ours = subprocess.run([sys.executable, "-m", "pynn_hpc.cli", "run", *ARGS, "--spikes-format",
+                           "pickle", "--output", str(tmp_path / "ours")], capture_output=True,
+                          text=True, timeout=600)
     assert ours.returncode == 0, ours.stderr
 
     ref = np.load(tmp_path / "native.npz")
