@@ -11,37 +11,15 @@ spikes (checked here by the spike count); NEURON draws other random numbers and 
 statistically.  Prints a Markdown table.
 """
 import argparse
-import json
 import platform
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-KEYS = ("time_create", "time_connect", "time_presimulate", "time_simulate")
+from compare_neuron import KEYS, run as run_cli
 
 
 def run(backend, args, threads, processes):
-    with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pynn_hpc.cli", "run", "--backend", backend,
-               "--threads", str(threads), "--seed", str(args.seed), "--output", tmp, "--force"]
-        for name in ("preset", "scale", "indegree_scale", "dc_rate", "simtime", "presim"):
-            value = getattr(args, name)
-            if value is not None:
-                cmd += ["--" + name.replace("_", "-"), str(value)]
-        if processes > 1:
-            cmd = [shutil.which("mpirun") or "mpirun", "-np", str(processes)] + cmd
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        if p.returncode != 0:
-            sys.exit(f"compare_mpi: {backend} {threads} x {processes} failed: "
-                     f"{p.stderr.strip()[-500:]}")
-        r = json.loads((Path(tmp) / "results.json").read_text())
-    label = f"{r['simulator']} {threads} thread(s) x {processes} process(es)"
-    print(f"{label}: " + ", ".join(f"{k[5:]} {r['timings'][k]:.1f} s" for k in KEYS)
-          + f", peak RSS {r['peak_rss_mb']:.0f} MB, rate {r['rate_hz']:.2f} Hz", file=sys.stderr)
-    return label, r
+    r = run_cli(backend, args, processes=processes, threads=threads)
+    return f"{r['simulator']} {threads} thread(s) x {processes} process(es)", r
 
 
 def main():

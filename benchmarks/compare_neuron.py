@@ -22,10 +22,12 @@ from pathlib import Path
 KEYS = ("time_create", "time_connect", "time_presimulate", "time_simulate")
 
 
-def run(backend, args, processes=1):
+def run(backend, args, processes=1, threads=1):
+    """``pynn-hpc run`` of the network ``args`` describes in fresh processes; its results.json."""
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "pynn_hpc.cli", "run", "--backend", backend,
-               "--threads", "1", "--seed", str(args.seed), "--output", tmp, "--force"]
+               "--threads", str(threads), "--seed", str(args.seed), "--output", tmp, "--force",
+               "--quiet"]
         for name in ("preset", "scale", "indegree_scale", "dc_rate", "simtime", "presim"):
             value = getattr(args, name)
             if value is not None:
@@ -36,10 +38,12 @@ def run(backend, args, processes=1):
         p = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.perf_counter() - t0
         if p.returncode != 0:
-            sys.exit(f"compare_neuron: {backend} x {processes} failed: {p.stderr.strip()[-500:]}")
+            sys.exit(f"{Path(sys.argv[0]).stem}: {backend} {threads} thread(s) x {processes} "
+                     f"process(es) failed: {p.stderr.strip()[-500:]}")
         r = json.loads((Path(tmp) / "results.json").read_text())
     r["wall_s"] = wall
-    print(f"{backend} x {processes}: " + ", ".join(f"{k[5:]} {r['timings'][k]:.1f} s" for k in KEYS)
+    print(f"{backend} {threads} x {processes}: "
+          + ", ".join(f"{k[5:]} {r['timings'][k]:.1f} s" for k in KEYS)
           + f", peak RSS {r['peak_rss_mb']:.0f} MB, rate {r['rate_hz']:.2f} Hz", file=sys.stderr)
     return r
 
