@@ -61,6 +61,10 @@ Optional hooks (``pynn_hpc`` uses the default when a backend does not define one
     False if running the simulation in several ``run`` calls (progress reports) is costly
     or impossible (SpiNNaker: every ``run`` call reloads and restarts the board).
     Default: True.
+``chunked_runs()``
+    a context manager yielding ``run(ms)`` for many short runs, where that is cheaper than
+    ``run`` per chunk (NEST: Prepare once, Run per chunk, Cleanup; :mod:`pynn_hpc.progress`).
+    Default: ``run``.
 """
 import importlib
 

@@ -17,9 +17,10 @@ A backend whose chunks are cheaper another way than through ``sim.run`` offers
 ``chunked_runs()``, a context manager yielding ``run(ms)`` (NEST: Prepare once, Run per chunk,
 Cleanup at the end; ``nest.Simulate`` costs 9-24 ms per call, Run ~0).
 
-Measured (``benchmarks/chunked_run.py``, the `chunked_runs` micro-benchmark in README): the
-overhead of a chunk is ~0.3 ms on NEURON and ~0 on NEST with Prepare/Run, against chunks of
-``CHUNK_SECONDS``: well under 1 % of the simulation time.
+Measured per call (50 runs of one step against one run of 50 steps, interleaved, 2026-11-26,
+shared 2-core machine): ~0.3 ms on NEURON, ~0 (-0.1 to 0.6 ms) on NEST with Prepare/Run, against
+chunks of ``CHUNK_SECONDS``: well under 1 % of the simulation time; the same spikes either way
+(``benchmarks/chunked_run.py``).
 
 On a terminal the bar is tqdm's; otherwise plain lines (at most one per ``PLAIN_EVERY``
 seconds, and the last).  Under MPI only rank 0 prints (the caller passes ``enabled``).
