@@ -19,10 +19,11 @@ NETWORK = ["--scale", "0.02", "--indegree-scale", "0.1", "--dc-rate", "0", "--pr
 
 
 def one(backend, chunked, args, out):
-    prelude = (f"import sys, importlib; b = importlib.import_module('pynn_hpc.backends.{backend}'); "
-               f"b.CHUNKED_RUN = {chunked}; from pynn_hpc.cli import main; sys.exit(main(sys.argv[1:]))")
-    p = subprocess.run([sys.executable, "-c", prelude, "run", "--backend", backend, *args, "--quiet",
-                        "--output", str(out)], capture_output=True, text=True)
+    prelude = (f"import sys, importlib; b = importlib.import_module('pynn_hpc.backends.{backend}')"
+               f"; b.CHUNKED_RUN = {chunked}; from pynn_hpc.cli import main; "
+               "sys.exit(main(sys.argv[1:]))")
+    p = subprocess.run([sys.executable, "-c", prelude, "run", "--backend", backend, *args,
+                        "--quiet", "--output", str(out)], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     r = json.loads((out / "results.json").read_text())
     return r["timings"]["time_simulate"], r["n_spikes"], r["weights_EE"]["mean"]
@@ -45,8 +46,8 @@ def main(argv):
                 ratios.append(parts[0] / whole[0] - 1)
                 same &= whole[1:] == parts[1:]
                 print(f"{backend} repeat {k}: simulate one call {whole[0]:.2f} s, chunked "
-                      f"{parts[0]:.2f} s ({100 * ratios[-1]:+.1f} %); spikes {whole[1]} / {parts[1]}",
-                      flush=True)
+                      f"{parts[0]:.2f} s ({100 * ratios[-1]:+.1f} %); spikes {whole[1]} / "
+                      f"{parts[1]}", flush=True)
             print(f"{backend}: median overhead of chunking {100 * np.median(ratios):+.2f} % "
                   f"over {repeats} repeats; same spikes and weights: {same}")
 

@@ -64,7 +64,8 @@ class Progress:
             print(f"pynn-hpc: {text}", file=self.stream, flush=True)
 
     def phase(self, name, detail=""):
-        self.line(f"[{time.perf_counter() - self._t0:6.1f} s] {name}" + (f": {detail}" if detail else ""))
+        elapsed = time.perf_counter() - self._t0
+        self.line(f"[{elapsed:6.1f} s] {name}" + (f": {detail}" if detail else ""))
 
     def simulate(self, sim, duration, name, dt):
         """Advance ``sim`` by ``duration`` ms in chunks of whole steps ``dt``, showing progress."""
