@@ -19,9 +19,12 @@ REQUIRED = ("SIMULATOR", "versions", "setup", "replay", "IF_curr_alpha", "SpikeS
 
 @pytest.fixture(params=list(backends.BACKENDS))
 def sim(request, tmp_path, monkeypatch):
-    # SpiNNaker: no user config here, so the backend must bring its own (a virtual board)
-    for var, sub in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
-        monkeypatch.setenv(var, str(tmp_path / sub))
+    if request.param == "spinnaker":
+        # no user config here, so the backend must bring its own (a virtual board); only for
+        # SpiNNaker: NEURON, imported once per process, would otherwise load its mechanisms from
+        # this temporary home for the rest of the session
+        for var, sub in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
+            monkeypatch.setenv(var, str(tmp_path / sub))
     return backends.load(request.param)     # a missing simulator fails here
 
 
