@@ -10,11 +10,10 @@ seed: the two NEST runs have the same number of virtual processes, so NEST promi
 spikes (checked here by the spike count); NEURON draws other random numbers and agrees only
 statistically.  Prints a Markdown table.
 """
-import argparse
 import platform
 import time
 
-from compare_neuron import KEYS, run as run_cli
+from compare_neuron import KEYS, network_parser, run as run_cli
 
 
 def run(backend, args, threads, processes):
@@ -23,14 +22,7 @@ def run(backend, args, threads, processes):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--preset")
-    ap.add_argument("--scale", type=float)
-    ap.add_argument("--indegree-scale", type=float, dest="indegree_scale")
-    ap.add_argument("--dc-rate", type=float, dest="dc_rate")
-    ap.add_argument("--simtime", type=float)
-    ap.add_argument("--presim", type=float)
-    ap.add_argument("--seed", type=int, default=1)
+    ap = network_parser(__doc__)
     args = ap.parse_args()
 
     runs = [run("nest", args, 2, 1), run("nest", args, 1, 2), run("neuron", args, 1, 2)]

@@ -48,8 +48,9 @@ def run(backend, args, processes=1, threads=1):
     return r
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def network_parser(doc):
+    """The network options every benchmark passes on to ``pynn-hpc run``."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--preset")
     ap.add_argument("--scale", type=float)
     ap.add_argument("--indegree-scale", type=float, dest="indegree_scale")
@@ -57,6 +58,11 @@ def main():
     ap.add_argument("--simtime", type=float)
     ap.add_argument("--presim", type=float)
     ap.add_argument("--seed", type=int, default=1)
+    return ap
+
+
+def main():
+    ap = network_parser(__doc__)
     ap.add_argument("--processes", type=int, default=2, help="MPI processes for NEURON (default 2)")
     args = ap.parse_args()
 
