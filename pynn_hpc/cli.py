@@ -15,6 +15,7 @@ import math
 import os
 import signal
 import sys
+import time
 
 from . import backends, parameters as P, presets
 from .backends import launcher
@@ -37,10 +38,17 @@ def _number(text):
     return value
 
 
+def _say(line):
+    """One line on stderr in one write: under mpirun another rank's abort may end this
+    process between two writes (``print`` writes the text and its newline separately)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 def _fail(message):
     """One line on stderr (from the launcher's rank 0 only, under mpirun), exit code 2."""
     if launcher.rank() == 0:
-        print(f"pynn-hpc: error: {message}", file=sys.stderr)
+        _say(f"pynn-hpc: error: {message}")
     return 2
 
 
@@ -400,17 +408,18 @@ def main(argv=None):
     except Interrupted as stop:
         code = 128 + stop.signum
         if launcher.rank() == 0:
-            print(f"pynn-hpc: interrupted by {signal.Signals(stop.signum).name}: stopped, "
-                  "the unfinished run wrote no results.json", file=sys.stderr, flush=True)
+            _say(f"pynn-hpc: interrupted by {signal.Signals(stop.signum).name}: stopped, "
+                 "the unfinished run wrote no results.json")
+        else:
+            time.sleep(0.2)         # rank 0 says the line before any rank's abort ends it
         _abort_all_ranks(code)
         sys.stdout.flush()
         os._exit(code)      # now: tearing the simulator down took 5 s more (NEST, teaching)
     except Exception as err:
         if launcher.size() <= 1:
             raise
-        print(f"pynn-hpc: error on MPI rank {launcher.rank()} of {launcher.size()}, aborting "
-              f"every rank: {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr,
-              flush=True)
+        _say(f"pynn-hpc: error on MPI rank {launcher.rank()} of {launcher.size()}, aborting "
+             f"every rank: {type(err).__name__}: {err}".splitlines()[0])
         _abort_all_ranks(1)
         return 1
     finally:
