@@ -27,9 +27,11 @@ The test can fail: a network with other plasticity parameters lies outside the s
 network: every rate 0) or has no values (no neuron fires 3 spikes) gives no tolerance: its
 verdict is ``None`` with the reason, never 0/0.
 """
+import hashlib
 import json
 import logging
 import math
+import os
 import pickle
 import warnings
 from itertools import combinations
@@ -90,6 +92,9 @@ def read_spiketrains(path):
     Neo Block (anything else; loading a pickle runs code of whoever wrote it)."""
     path = Path(path)
     if path.suffix == ".nix":
+        trains = _read_nix_spiketrains(path)
+        if trains is not None:
+            return trains
         from neo.io import NixIO
         io = NixIO(str(path), mode="ro")
         try:
@@ -100,6 +105,31 @@ def read_spiketrains(path):
         with open(path, "rb") as f:
             block = pickle.load(f)
     return block.segments[0].spiketrains
+
+
+def _read_nix_spiketrains(path):
+    """The spike trains of a NIX file as Neo's NixIO writes one segment of them, read with
+    nixio directly: times, unit, t_start and t_stop, in the segment's order (8x faster than
+    ``NixIO.read_block``, which also rebuilds every annotation: 2 s instead of 18 s for 1,000
+    trains).  None for any other layout (then Neo reads it)."""
+    import neo
+    import nixio
+    f = nixio.File.open(str(path), nixio.FileMode.ReadOnly)
+    try:
+        if len(f.blocks) != 1 or len(f.blocks[0].groups) != 1:
+            return None
+        trains = []
+        for tag in f.blocks[0].groups[0].multi_tags:
+            if tag.type != "neo.spiketrain" or tag.metadata is None:
+                return None
+            meta = tag.metadata
+            unit = tag.positions.unit or "ms"
+            trains.append(neo.SpikeTrain(tag.positions[:], units=unit,
+                                         t_start=meta["t_start"] * pq.Quantity(1, unit),
+                                         t_stop=meta["t_stop"] * pq.Quantity(1, unit)))
+        return trains
+    finally:
+        f.close()
 
 
 #: what a comparison reads from results.json
@@ -126,15 +156,23 @@ def read_results(path):
 
 def load_run(path, bin_ms=5.0, n_correlated=200):
     """results.json, spikes and weights of a ``pynn-hpc run`` output directory, with its
-    distributions (key ``distributions``); RunError if a file is missing or unreadable."""
+    distributions (key ``distributions``); RunError if a file is missing or unreadable.
+
+    The distributions are cached in the run directory (``CACHE_FILE``): reading the spikes
+    takes seconds, and a comparison reads every run again."""
     path = Path(path)
     results = read_results(path)
+    for key in ("spikes_file", "weights_file"):
+        if not (path / results[key]).is_file():
+            raise RunError(f"{path / results[key]} is missing (results.json names it): run "
+                           "that directory again")
+    cache_key = _cache_key(path, results, bin_ms, n_correlated)
+    dist = _cached(path, cache_key)
+    if dist is not None:
+        return dict(results, path=str(path), distributions=dist)
     files = {}
     for key, read in (("spikes_file", read_spiketrains), ("weights_file", np.load)):
         file = path / results[key]
-        if not file.is_file():
-            raise RunError(f"{file} is missing (results.json names it): run that directory "
-                           "again")
         try:
             files[key] = read(file)
         except Exception as err:          # whatever a damaged NIX, pickle or npy raises
@@ -144,7 +182,47 @@ def load_run(path, bin_ms=5.0, n_correlated=200):
     t0 = results["presim_ms"]
     dist = distributions(files["spikes_file"], t0, t0 + results["simtime_ms"],
                          files["weights_file"], bin_ms, n_correlated)
+    _store(path, cache_key, dist)
     return dict(results, path=str(path), distributions=dist)
+
+
+#: a run's distributions, kept beside its results.json (recomputed when the key changes)
+CACHE_FILE = "distributions.npz"
+#: raise when ``distributions`` computes anything differently: old caches are then ignored
+CACHE_VERSION = 1
+
+
+def _cache_key(path, results, bin_ms, n_correlated):
+    """What the distributions of run ``path`` depend on: results.json's bytes, the size and
+    time of its spikes and weights files, the binning, and CACHE_VERSION."""
+    h = hashlib.sha256((path / "results.json").read_bytes())
+    for key in ("spikes_file", "weights_file"):
+        st = (path / results[key]).stat()
+        h.update(f"{results[key]}:{st.st_size}:{st.st_mtime_ns};".encode())
+    h.update(f"{bin_ms!r}:{n_correlated!r}:{CACHE_VERSION}".encode())
+    return h.hexdigest()
+
+
+def _cached(path, key):
+    """The distributions cached in run ``path`` under ``key``, or None."""
+    try:
+        with np.load(path / CACHE_FILE) as z:
+            if str(z["key"]) == key:
+                return {stat: z[stat] for stat in STATISTICS}
+    except (OSError, KeyError, ValueError):
+        pass
+    return None
+
+
+def _store(path, key, dist):
+    """Cache ``dist`` in run ``path`` (atomically; a directory we cannot write is no error)."""
+    tmp = path / f".{CACHE_FILE}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, key=key, **dist)
+        os.replace(tmp, path / CACHE_FILE)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def ks(a, b):

@@ -1,4 +1,7 @@
 """The suite runs against the real simulators: a missing one is a failure, not a skip."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -40,3 +43,24 @@ def check_projection_get_set_sample(net):
     sample = ee.sample("weight", n_pre=5, n_post=3, rng=np.random.default_rng(0))["weight"]
     assert 0 < len(sample) < len(ee) and np.allclose(sample, 0.05)
     return ee
+
+
+def cli(*args, timeout=1200):
+    """``pynn-hpc ARGS`` in a fresh process (the installed package's CLI)."""
+    return subprocess.run([sys.executable, "-m", "pynn_hpc.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+#: the comparison every compare and report test shares (teaching network, 100 + 200 ms)
+COMPARE_SEEDS = [1, 2, 3, 4, 5]
+COMPARE_NETWORK = ["--preset", "teaching", "--simtime", "200", "--threads", "1"]
+
+
+@pytest.fixture(scope="session")
+def comparison(tmp_path_factory):
+    """``pynn-hpc compare`` of NEST and NEURON, COMPARE_SEEDS, COMPARE_NETWORK, made once per
+    session: (output directory, the CompletedProcess).  Tests copy its runs, never change them."""
+    out = tmp_path_factory.mktemp("comparison")
+    p = cli("compare", "--backends", "nest", "neuron", "--seeds", *COMPARE_SEEDS,
+            *COMPARE_NETWORK, "--output", out, timeout=3600)
+    return out, p

@@ -18,13 +18,7 @@ import pytest
 
 from pynn_hpc.analysis.compare import STATISTICS, compare, load_run, read_spiketrains
 
-SEEDS = [1, 2, 3, 4, 5]
-NETWORK = ["--preset", "teaching", "--simtime", "200", "--threads", "1"]
-
-
-def cli(*args, timeout=1200):
-    return subprocess.run([sys.executable, "-m", "pynn_hpc.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout)
+from conftest import COMPARE_NETWORK as NETWORK, COMPARE_SEEDS as SEEDS, cli
 
 
 def strict_json(path):
@@ -38,15 +32,6 @@ def copy_runs(comparison, out, names):
     """Copies of the comparison's run directories ``names`` in ``out``/runs."""
     for name in names:
         shutil.copytree(comparison[0] / "runs" / name, out / "runs" / name)
-
-
-@pytest.fixture(scope="module")
-def comparison(tmp_path_factory):
-    """NEST and NEURON, seeds 1-5, the teaching network for 100 + 200 ms."""
-    out = tmp_path_factory.mktemp("comparison")
-    p = cli("compare", "--backends", "nest", "neuron", "--seeds", *SEEDS, *NETWORK,
-            "--output", out, timeout=3600)         # 10 runs: 2.5 min alone, 25 on a busy machine
-    return out, p
 
 
 def test_neuron_agrees_with_nest_within_its_seed_to_seed_spread(comparison):
@@ -318,3 +303,22 @@ def test_spikes_are_read_from_nix_and_from_pickle_alike(comparison, tmp_path):
         for stat in STATISTICS:
             assert np.array_equal(loaded["distributions"][stat],
                                   original["distributions"][stat]), (name, stat)
+
+
+def test_distributions_are_cached_beside_the_run_and_recomputed_when_it_changes(comparison,
+                                                                                 tmp_path):
+    from pynn_hpc.analysis import compare as C
+    run = tmp_path / "run"
+    shutil.copytree(comparison[0] / "runs" / "nest-seed1", run)
+    (run / C.CACHE_FILE).unlink(missing_ok=True)
+    fresh = load_run(run)["distributions"]
+    assert (run / C.CACHE_FILE).is_file()
+    cached = load_run(run)["distributions"]
+    for stat in STATISTICS:
+        assert np.array_equal(cached[stat], fresh[stat]), stat
+    # a cache under another key (here: other weights) is not used
+    np.savez(run / C.CACHE_FILE, key="stale", **{s: np.array([-1.0]) for s in STATISTICS})
+    assert np.array_equal(load_run(run)["distributions"]["rate"], fresh["rate"])
+    weights = np.load(run / "weights_EE.npy")
+    np.save(run / "weights_EE.npy", weights * 2)
+    assert np.allclose(load_run(run)["distributions"]["weight"], 2 * fresh["weight"])
