@@ -1,0 +1,251 @@
+"""What porting the network to SpiNNaker changes, measured: ``pynn-hpc compare`` of exact NEST
+against the ``spinnaker-emulated`` backend with each of SpiNNaker's deviations alone, all together,
+and with the corrections a porting user can apply (README "Porting to SpiNNaker: what changes").
+
+    python benchmarks/spinnaker_port.py --preset teaching --output /tmp/port/teaching
+    python benchmarks/spinnaker_port.py --preset desktop --output /tmp/port/desktop \\
+        --tables all --figure docs/port_desktop.png
+
+One ``pynn-hpc compare --backends nest neuron <variants...>`` makes every run (one per backend
+and seed, each in a fresh process, into ``OUTPUT/runs``; finished runs are reused, so the same
+command continues where an earlier one stopped and ``--tables`` can add variants later) and
+judges every variant against NEST's seed-to-seed spread.  This script then reads
+``OUTPUT/comparison.json`` and prints, as Markdown:
+
+* a table per deviation (and all together): each statistic's mean over seeds, its shift from
+  exact NEST's mean in % and in units of NEST's seed-to-seed sd of that mean, the median KS
+  distance as a fraction of compare's tolerance and the verdict; the corrected variant beside;
+* the emulation's cost: each backend's ``time_simulate`` (mean over seeds) against the NEURON
+  backend's, which the emulation runs on (target <= 2x).  Other work on the machine inflates
+  both; the ratio of runs made side by side is what to read.
+
+``--figure`` writes compare's figure of NEST, every deviation on, and every deviation on with
+the corrections (a second ``pynn-hpc compare`` of those run directories, ``OUTPUT/figure``).
+``neuron`` is the host simulator with nothing emulated: the control (it agrees with NEST, README
+"Comparing simulators") and the baseline of the cost.
+"""
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pynn_hpc.analysis.compare import STATISTICS
+
+DEVIATIONS = ("weights", "stdp", "alpha", "lif")
+#: the corrections the measurements justify (README "Porting to SpiNNaker: what changes")
+JUSTIFIED = ("alpha-load",)
+HOST = "neuron"
+
+
+def emulated(*switches):
+    """The ``compare`` backend name of the emulation with these deviations and corrections on."""
+    return "spinnaker-emulated:" + ",".join(switches)
+
+
+#: table -> (what it shows, [(column label, backend)]): the first variant as ported, the rest
+#: the corrections beside it
+TABLES = {
+    "weights": ("every weight (static and plastic) stored in 16 bits at its receptor's LSB",
+                [("as ported", emulated("weights"))]),
+    "stdp": ("the power-law rule in SpiNNaker's fixed point (c/power_law_rule.h), weights "
+             "written back with stochastic rounding, as the port does; beside it rounding to "
+             "nearest",
+             [("stochastic rounding (the port's)", emulated("stdp")),
+              ("round to nearest", emulated("stdp", "nearest"))]),
+    "alpha": ("sPyNNaker's alpha synapse (unit area, exact only for isolated spikes); beside "
+              "it weights x e tau_syn (unit peak, as PyNN's) and weights x correction(load) "
+              "per receptor",
+              [("as ported", emulated("alpha")),
+               ("weights x e tau_syn", emulated("alpha", "alpha-norm")),
+               ("weights x correction(load)", emulated("alpha", "alpha-load"))]),
+    "lif": ("sPyNNaker's LIF update in s16.15 (current held over the step)",
+            [("as ported", emulated("lif"))]),
+    "all": ("every deviation on; beside it with the justified corrections",
+            [("as ported", emulated(*DEVIATIONS)),
+             ("corrected", emulated(*DEVIATIONS, *JUSTIFIED))]),
+}
+
+NETWORK_OPTIONS = ("preset", "scale", "indegree_scale", "dc_rate", "simtime", "presim")
+
+
+def parse():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--preset", default="teaching", help="default: teaching")
+    ap.add_argument("--scale", type=float)
+    ap.add_argument("--indegree-scale", type=float, dest="indegree_scale")
+    ap.add_argument("--dc-rate", type=float, dest="dc_rate")
+    ap.add_argument("--simtime", type=float)
+    ap.add_argument("--presim", type=float)
+    ap.add_argument("--threads", type=int, default=1, help="per run (default 1)")
+    ap.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5])
+    ap.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES),
+                    help="which variants to run and tabulate (default: all tables)")
+    ap.add_argument("--no-host", dest="host", action="store_false",
+                    help="leave out the NEURON backend (the control and the cost's baseline)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="tabulate OUTPUT/comparison.json as it is, run nothing")
+    ap.add_argument("--figure", help="copy compare's figure of NEST, all deviations and all "
+                    "corrected to this PNG")
+    ap.add_argument("--output", required=True, help="compare's output directory (runs reused)")
+    return ap.parse_args()
+
+
+def backends_of(tables, host=True):
+    names = ["nest"] + ([HOST] if host else [])
+    for t in tables:
+        names += [b for _, b in TABLES[t][1] if b not in names]
+    return names
+
+
+def compare(backends, args, output, runs=None):
+    """``pynn-hpc compare`` (its progress and table go to stderr); its exit code."""
+    cmd = [sys.executable, "-m", "pynn_hpc.cli", "compare"]
+    if runs:
+        cmd += [str(r) for r in runs]
+    else:
+        cmd += ["--backends", *backends, "--seeds", *map(str, args.seeds),
+                "--threads", str(args.threads)]
+        for name in NETWORK_OPTIONS:
+            value = getattr(args, name)
+            if value is not None:
+                cmd += ["--" + name.replace("_", "-"), str(value)]
+    cmd += ["--reference", "nest", "--output", str(output)]
+    print("$ " + " ".join(cmd[1:]), file=sys.stderr, flush=True)
+    return subprocess.run(cmd, stdout=sys.stderr).returncode
+
+
+def _num(x, spec=".4g"):
+    return "n/a" if x is None else format(x, spec)
+
+
+def cell(report, stat, backend):
+    """mean (shift in %, in NEST's seed-to-seed sd); median KS / tolerance, verdict."""
+    if backend not in report["means"]:
+        failed = [f for f in report.get("failed", []) if f["backend"] == backend]
+        return "failed: " + failed[0]["error"][:60] if failed else "not run"
+    ref = report["means"]["nest"][stat]
+    m = report["means"][backend][stat]["mean"]
+    if m is None:
+        return "no values"
+    shift = []
+    if ref["mean"]:
+        shift.append(f"{100 * (m - ref['mean']) / abs(ref['mean']):+.1f} %")
+    if ref["sd"]:
+        shift.append(f"{(m - ref['mean']) / ref['sd']:+.1f} sd")
+    entry = report["statistics"][stat]
+    e = entry[backend]
+    if e["agrees"] is None:
+        verdict = "no verdict"
+    else:
+        verdict = (f"{e['median_ks'] / entry['tolerance_ks']:.2f}, "
+                   + ("agrees" if e["agrees"] else "**DIFFERS**"))
+    return f"{_num(m)} ({', '.join(shift)}); {verdict}"
+
+
+def table(report, name):
+    what, variants = TABLES[name]
+    head = ["statistic", "exact NEST (mean +- sd)"] + [label for label, _ in variants]
+    lines = [f"**{name}**: {what}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for stat, (label, _) in STATISTICS.items():
+        ref = report["means"]["nest"][stat]
+        cells = [label, f"{_num(ref['mean'])} +- {_num(ref['sd'], '.2g')}"]
+        cells += [cell(report, stat, b) for _, b in variants]
+        lines.append("| " + " | ".join(cells) + " |")
+    verdicts = []
+    for label, b in variants:
+        ok = report["agrees"].get(b, "not run")
+        verdicts.append(f"{label}: " + {True: "agrees", False: "DIFFERS", None: "no verdict",
+                                        "not run": "not run"}[ok])
+    lines += ["", "Verdict: " + "; ".join(verdicts) + "."]
+    return "\n".join(lines)
+
+
+def _simulate_times(report):
+    """backend -> mean time_simulate (s) over its runs."""
+    out = {}
+    for backend, paths in report["runs"].items():
+        t = [json.loads((Path(p) / "results.json").read_text())["timings"]["time_simulate"]
+             for p in paths]
+        out[backend] = sum(t) / len(t)
+    return out
+
+
+def summary(report):
+    """One row per backend: each statistic's shift (%) and median KS / tolerance (bold where it
+    differs), the verdict, and time_simulate against the host's (the emulation's cost)."""
+    sim = _simulate_times(report)
+    base = sim.get(HOST)
+    head = ["backend", "runs"] + [label for label, _ in STATISTICS.values()] + \
+        ["verdict", "time_simulate (s)", f"/ {HOST}"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for backend in report["means"]:
+        if backend == "nest":
+            continue
+        cells = [f"`{backend}`", str(len(report["runs"][backend]))]
+        for stat in STATISTICS:
+            ref = report["means"]["nest"][stat]["mean"]
+            m = report["means"][backend][stat]["mean"]
+            e = report["statistics"][stat][backend]
+            tol = report["statistics"][stat]["tolerance_ks"]
+            if m is None or e["agrees"] is None or not ref:
+                cells.append("n/a")
+                continue
+            text = f"{100 * (m - ref) / abs(ref):+.1f} % ({e['median_ks'] / tol:.2f})"
+            cells.append(text if e["agrees"] else f"**{text}**")
+        cells.append({True: "agrees", False: "DIFFERS", None: "no verdict"}[
+            report["agrees"][backend]])
+        t = sim.get(backend)
+        cells += [_num(t, ".1f"), f"{t / base:.2f}" if t and base else "n/a"]
+        lines.append("| " + " | ".join(cells) + " |")
+    if "nest" in sim:
+        lines.append(f"| `nest` (reference) | {len(report['runs']['nest'])} | | | | | | "
+                     f"{sim['nest']:.1f} | {sim['nest'] / base:.2f} |" if base else "")
+    return "\n".join(lines)
+
+
+def figure(report, args, output):
+    """compare's figure of NEST, all deviations as ported and all corrected, copied to --figure."""
+    wanted = ["nest", TABLES["all"][1][0][1], TABLES["all"][1][1][1]]
+    dirs = [p for b in wanted for p in report["runs"].get(b, [])]
+    missing = [b for b in wanted if b not in report["runs"]]
+    if missing:
+        print(f"no figure: no runs of {', '.join(missing)}", file=sys.stderr)
+        return
+    out = output / "figure"
+    if compare(None, args, out, runs=dirs) not in (0, 1):
+        sys.exit("spinnaker_port: the figure's compare failed (above)")
+    Path(args.figure).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(out / "comparison.png", args.figure)
+    print(f"figure: {args.figure}", file=sys.stderr)
+
+
+def main():
+    args = parse()
+    output = Path(args.output)
+    if not args.report_only:
+        code = compare(backends_of(args.tables, args.host), args, output)
+        if code not in (0, 1):
+            sys.exit(f"spinnaker_port: compare stopped (exit code {code}); see above")
+    path = output / "comparison.json"
+    if not path.is_file():
+        sys.exit(f"spinnaker_port: {path} was not written (see above)")
+    report = json.loads(path.read_text())
+    print(report["network"] + f", seeds {' '.join(map(str, args.seeds))} per backend; each cell: "
+          "mean over seeds (shift from NEST's mean in %, in NEST's seed-to-seed sd); median KS "
+          "distance / tolerance, verdict")
+    for name in args.tables:
+        print()
+        print(table(report, name))
+    print()
+    print("All variants: each statistic's shift from NEST's mean (median KS / tolerance; bold: "
+          "differs), and the simulation's cost:")
+    print()
+    print(summary(report))
+    if args.figure:
+        figure(report, args, output)
+
+
+if __name__ == "__main__":
+    main()
