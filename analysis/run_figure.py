@@ -21,6 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .compare import RunError, read_results, read_spiketrains  # noqa: E402
@@ -173,16 +174,18 @@ def check_output(output):
     """The figure file ``output`` (a Path) can be written in a format matplotlib knows;
     ValueError with one line saying what to do otherwise.  Nothing is written."""
     output = Path(output)
-    fmt = output.suffix.lstrip(".").lower()
-    supported = plt.figure().canvas.get_supported_filetypes()
-    plt.close("all")
-    if fmt not in supported:
-        raise ValueError(f"--output {output}: unknown figure format '{output.suffix}': end the "
-                         f"name with one of {', '.join('.' + s for s in sorted(supported))}")
     if output.is_dir():
         raise ValueError(f"--output {output} is a directory: give a file name such as "
                          f"{output / 'run.png'}")
+    fmt = output.suffix.lstrip(".").lower()
+    supported = FigureCanvasAgg.get_supported_filetypes()
+    if fmt not in supported:
+        raise ValueError(f"--output {output}: unknown figure format '{output.suffix}': end the "
+                         f"name with one of {', '.join('.' + s for s in sorted(supported))}")
     parent = output.parent
+    if parent.exists() and not parent.is_dir():
+        raise ValueError(f"--output {output}: {parent} is a file, not a directory: choose "
+                         "another file name")
     if not parent.is_dir():
         raise ValueError(f"--output {output}: directory {parent} does not exist: create it or "
                          "choose another file")

@@ -4,6 +4,7 @@
     pynn-hpc run --preset desktop --backend nest
     pynn-hpc estimate --preset hpc --backend nest
     pynn-hpc compare --backends nest neuron --seeds 1 2 3 --preset teaching --output cmp
+    pynn-hpc plot results                      # raster, population rate, weights -> results/run.png
     pynn-hpc info
 
 Bad input ends with one line on stderr and exit code 2, before anything is built or written.
@@ -134,9 +135,17 @@ def build_parser():
                      "spread is the tolerance (default: nest)")
     _network_options(cmp, backend=False)
     cmp.add_argument("--output", default="comparison", help="directory for comparison.json, "
-                     "comparison.png and the runs (default: %(default)s)")
+                     "comparison.png, report.html, report.md and the runs (default: %(default)s)")
     cmp.add_argument("--quiet", action="store_true",
                      help="no line per run (backend, seed, time, rate): the verdict only")
+    cmp.add_argument("--jobs", type=int, default=1, help="runs made at a time, each its own "
+                     "process (default 1; more share the cores: the timing table says so)")
+
+    plot = sub.add_parser("plot", help="draw a finished run: raster, population rate, "
+                          "E->E weight distribution")
+    plot.add_argument("run_dir", metavar="RUN_DIR", help="output directory of 'pynn-hpc run'")
+    plot.add_argument("--output", help="figure file, format from its suffix (default: "
+                      "RUN_DIR/run.png)")
 
     sub.add_parser("info", help="list the backends, installed or not, with versions")
     return parser
@@ -159,9 +168,7 @@ def _options(args):
     d, stdp = protocol.configure(opts["scale"], opts["indegree_scale"], opts["dc_rate"],
                                  opts["threads"], opts["simtime"], opts["presim"], stdp,
                                  args.compensation)
-    if args.backend not in backends.BACKENDS:
-        raise ParameterError(f"unknown backend '{args.backend}': choose one of "
-                             f"{', '.join(backends.BACKENDS)}")
+    backends.check_name(args.backend)          # unknown backend or variant: ParameterError
     per_node = getattr(args, "processes_per_node", None)
     if per_node is not None and per_node < 1:
         raise ParameterError(f"--processes-per-node must be >= 1 (got {per_node})")
@@ -344,6 +351,17 @@ def cmd_compare(args):
         return _fail(str(err))
 
 
+def cmd_plot(args):
+    """The figure of a finished run (:mod:`pynn_hpc.analysis.run_figure`)."""
+    from .analysis import run_figure
+    try:
+        path = run_figure.save(args.run_dir, args.output)
+    except ValueError as err:           # RunError: no or a corrupt run; an unwritable output
+        return _fail(str(err))
+    print(f"written: {path}")
+    return 0
+
+
 def cmd_info(args):
     """One line per backend: versions, 'not installed' with the pip command, or why it is broken.
 
@@ -398,7 +416,7 @@ def main(argv=None):
     from .backends import launcher
     args = build_parser().parse_args(argv)
     commands = {"run": cmd_run, "estimate": cmd_estimate, "replay": cmd_replay,
-                "compare": cmd_compare, "info": cmd_info}
+                "compare": cmd_compare, "plot": cmd_plot, "info": cmd_info}
     try:
         previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:                  # not the main thread: leave signals alone
