@@ -135,11 +135,9 @@ def build_parser():
                      "spread is the tolerance (default: nest)")
     _network_options(cmp, backend=False)
     cmp.add_argument("--output", default="comparison", help="directory for comparison.json, "
-                     "comparison.png, report.html, report.md and the runs (default: %(default)s)")
+                     "comparison.png and the runs (default: %(default)s)")
     cmp.add_argument("--quiet", action="store_true",
                      help="no line per run (backend, seed, time, rate): the verdict only")
-    cmp.add_argument("--jobs", type=int, default=1, help="runs made at a time, each its own "
-                     "process (default 1; more share the cores: the timing table says so)")
 
     plot = sub.add_parser("plot", help="draw a finished run: raster, population rate, "
                           "E->E weight distribution")
@@ -168,7 +166,9 @@ def _options(args):
     d, stdp = protocol.configure(opts["scale"], opts["indegree_scale"], opts["dc_rate"],
                                  opts["threads"], opts["simtime"], opts["presim"], stdp,
                                  args.compensation)
-    backends.check_name(args.backend)          # unknown backend or variant: ParameterError
+    if args.backend not in backends.BACKENDS:
+        raise ParameterError(f"unknown backend '{args.backend}': choose one of "
+                             f"{', '.join(backends.BACKENDS)}")
     per_node = getattr(args, "processes_per_node", None)
     if per_node is not None and per_node < 1:
         raise ParameterError(f"--processes-per-node must be >= 1 (got {per_node})")
