@@ -1,0 +1,89 @@
+"""Example 3: the same network on two simulators, and whether they agree.
+
+    python examples/3_two_backends.py                     # NEST and NEURON, 3 seeds each
+    python examples/3_two_backends.py --seeds 1 2 3 4 5 --output cmp
+
+Two simulators given the same model and seed draw different random numbers (connections,
+drive), so their spikes cannot be compared one by one: only the network's statistics can.
+This runs ``pynn-hpc compare`` (each run a fresh ``pynn-hpc run`` process, teaching preset,
+into OUTPUT/runs/<backend>-seed<k>; finished runs are reused when the command is repeated),
+which judges four distributions (rates, CVs of interspike intervals, spike-count
+correlations, E->E weights) by their Kolmogorov-Smirnov distance against the reference
+simulator's own seed-to-seed spread.  Then it draws the first seed of each simulator one
+above the other (the figure of ``pynn-hpc plot``).
+
+What it leaves in OUTPUT: comparison.json (every number), comparison.png (the distributions
+and distances), report.html (one page: verdict, timing and memory per simulator, figures;
+open it in a browser) and report.md, and the runs themselves.
+
+With 3 seeds a simulator identical to the reference is still judged different on a given
+statistic about 1 time in 5 (compare prints how often): more seeds, fewer false alarms.
+"""
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from pynn_hpc.analysis import run_figure
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backends", nargs=2, default=["nest", "neuron"],
+                        help="two simulators, the first is the reference (default: nest neuron)")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3],
+                        help="runs per simulator (default: 1 2 3; at least 3)")
+    parser.add_argument("--simtime", type=float, help="ms after the presimulation (default 300)")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--output", default="two_backends", help="directory for the comparison "
+                        "and the runs (default: %(default)s)")
+    parser.add_argument("--figure", help="figure file (default: OUTPUT/two_backends.png)")
+    args = parser.parse_args(argv)
+    figure = Path(args.figure) if args.figure else Path(args.output) / "two_backends.png"
+    if args.figure:
+        try:
+            run_figure.check_output(figure)
+        except ValueError as err:
+            parser.error(str(err))
+
+    # the command line a lecturer can type instead (pynn-hpc is installed with the package)
+    command = ["compare", "--backends", *args.backends, "--reference", args.backends[0],
+               "--seeds", *map(str, args.seeds), "--preset", "teaching",
+               "--threads", str(args.threads), "--output", args.output]
+    if args.simtime:
+        command += ["--simtime", str(args.simtime)]
+    print("pynn-hpc " + " ".join(command), flush=True)
+    code = subprocess.run([sys.executable, "-m", "pynn_hpc.cli", *command]).returncode
+    if code not in (0, 1):            # 2: bad input, 130/143: interrupted (compare said why)
+        sys.exit(code)
+
+    runs = [Path(args.output) / "runs" / f"{name}-seed{args.seeds[0]}" for name in args.backends]
+    runs = [r for r in runs if (r / "results.json").is_file()]
+    if not runs:
+        sys.exit(f"3_two_backends.py: error: no finished run of seed {args.seeds[0]} to draw")
+    import matplotlib.pyplot as plt
+    fig = plt.figure(figsize=(12, 4.2 * len(runs)))
+    grid = fig.add_gridspec(2 * len(runs), 2, width_ratios=[2.2, 1],
+                            height_ratios=[2, 1] * len(runs))
+    for k, path in enumerate(runs):
+        run = run_figure.load(path)
+        raster = fig.add_subplot(grid[2 * k, 0])
+        axes = (raster, fig.add_subplot(grid[2 * k + 1, 0], sharex=raster),
+                fig.add_subplot(grid[2 * k:2 * k + 2, 1]))
+        r = run["results"]
+        run_figure.draw(axes, run, label=f"{r['simulator']} {r['simulator_version']}, "
+                        f"seed {r['seed']}")
+    fig.suptitle("the same network on " + " and ".join(args.backends)
+                 + ": different random numbers, the same statistics?", fontsize=11)
+    fig.tight_layout()
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(figure, dpi=100)
+    print(f"written: {figure}")
+    report = Path(args.output) / "report.html"
+    print(f"the comparison: {Path(args.output) / 'comparison.png'}"
+          + (f", {report} (open it in a browser)" if report.is_file() else ""))
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
