@@ -259,12 +259,16 @@ def _no_verdict(reference, label, per, within):
     return None
 
 
-def _distances(values):
-    """Symmetric matrix of the KS distances between the (sorted) value arrays ``values``."""
-    n = len(values)
+def _distances(values, known=None):
+    """Symmetric matrix of the KS distances between the (sorted) value arrays ``values``;
+    ``known``: the matrix of the first len(known) of them, already computed."""
+    n, m = len(values), 0 if known is None else len(known)
     d = np.zeros((n, n))
+    if m:
+        d[:m, :m] = known
     for i, j in combinations(range(n), 2):
-        d[i, j] = d[j, i] = _ks_sorted(values[i], values[j])
+        if j >= m:
+            d[i, j] = d[j, i] = _ks_sorted(values[i], values[j])
     return d
 
 
@@ -286,8 +290,9 @@ def compare(groups, reference, detect=True):
     statistic's run means; ``agrees`` per backend (False if a statistic differs, else None if
     one has no verdict, else True), ``no_verdict`` (the reasons per backend) and
     ``false_alarm`` (the largest chance that a backend identical to the reference is judged
-    different, for the runs at hand).  Undefined numbers are None.  ``detect=False`` leaves
-    out the detectable shifts (seconds of Monte Carlo per backend).
+    different, for the runs at hand).  Undefined numbers are None.  ``detect``: for which
+    statistics to measure the detectable shift (True: all; a second or two of Monte Carlo
+    each), the others say "not computed".
     """
     ref = groups[reference]
     if len(ref) < 2:
@@ -317,8 +322,7 @@ def compare(groups, reference, detect=True):
         for b in others:
             values = ref_values + [np.sort(r["distributions"][stat]) for r in groups[b]]
             n_b, n_r = len(groups[b]), len(ref)
-            d = _distances(values)
-            d[:n_r, :n_r] = d_ref
+            d = _distances(values, d_ref)
             cross = [d[i, n_r + j] for j in range(n_b) for i in range(n_r)]
             finite = [x for x in cross if math.isfinite(x)]
             median = float(np.median(finite)) if finite else None
@@ -356,7 +360,8 @@ def compare(groups, reference, detect=True):
                                "give at least 5 seeds of each")
             else:
                 e["agrees"] = bool(adjusted[s] > V.ALPHA)
-            e["detectable"] = _detectable(groups, reference, b, s, level, detect)
+            e["detectable"] = _detectable(groups, reference, b, s, level,
+                                          detect is True or bool(detect) and s in detect)
         verdicts = [e["agrees"] for e in entries.values()]
         out["agrees"][b] = (False if False in verdicts else None if None in verdicts else True)
         reasons = [f"{s}: {e['reason']}" for s, e in entries.items() if e["agrees"] is None]

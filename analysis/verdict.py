@@ -176,7 +176,7 @@ def effect(ref_means, other_means, confidence=0.95):
 # ---- the detectable shift, by injection into runs resampled from the reference ----
 
 #: atoms kept per run (its values, or this many quantiles of them when more distinct)
-ATOMS = 200
+ATOMS = 100
 
 
 def _atoms(values):
@@ -192,13 +192,16 @@ def _atoms(values):
 class _Resampler:
     """Synthetic runs like the reference's runs (see the module doc): all drawn from the
     reference's values pooled (each run's moved to the common mean first), each moved to a
-    mean of its own drawn from the reference's seed-to-seed spread."""
+    mean of its own drawn from the reference's seed-to-seed spread.  A run is its counts on
+    the pooled values' atoms, moved by an offset (in log space for scaled statistics, where
+    scaling is moving), so that the KS distance of two runs needs no values."""
 
     def __init__(self, runs, signed, rng):
         self.means = np.array([np.mean(v) for v in runs])
         self.n = int(np.median([len(v) for v in runs]))
         self.mean = float(self.means.mean())
-        self.signed = signed or bool(np.any(self.means <= 0))
+        self.signed = (signed or bool(np.any(self.means <= 0))
+                       or bool(min(np.min(v) for v in runs) < 0))
         if self.signed:
             self.spread = float(self.means.std(ddof=1))
             pooled = np.concatenate([np.asarray(v) - m + self.mean
@@ -208,6 +211,8 @@ class _Resampler:
             pooled = np.concatenate([np.asarray(v) * (self.mean / m)
                                      for v, m in zip(runs, self.means)])
         self.atoms, self.p = _atoms(pooled)
+        with np.errstate(divide="ignore"):
+            self.base = self.atoms if self.signed else np.log(self.atoms)   # 0 -> -inf
         self.rng = rng
 
     def draw(self, trials, n_runs, n_values):
@@ -216,33 +221,30 @@ class _Resampler:
         counts = self.rng.multinomial(n_values, self.p, size=(trials, n_runs))
         return z, counts
 
-    def positions(self, z, shift):
-        """Atom positions of a run with seed effect ``z`` (a standard normal draw), moved by
-        ``shift`` (a fraction of the reference's mean)."""
-        if self.signed:
-            return self.atoms + (self.spread * z + shift * abs(self.mean))
-        return self.atoms * (np.exp(self.spread * z) * (1 + shift))
+    def offsets(self, z, shift, n_other):
+        """Offsets of the runs' atoms (``base`` units): seed effect ``z`` (standard normal
+        draws), the last ``n_other`` runs moved by ``shift`` (a fraction of the mean)."""
+        moved = np.zeros(z.shape[-1])
+        if n_other:
+            moved[-n_other:] = (shift * abs(self.mean) if self.signed else np.log1p(shift))
+        return self.spread * z + moved
 
     def distances(self, z, counts, shift, n_other):
         """(trials, n, n) KS distances of the synthetic runs, the last ``n_other`` moved."""
+        o = self.offsets(z, shift, n_other)
         trials, n = z.shape
-        out = np.zeros((trials, n, n))
-        iu = np.triu_indices(n, 1)
-        cum = np.concatenate([np.zeros((trials, n, 1)), np.cumsum(counts, axis=2)], axis=2)
-        cum /= cum[:, :, -1:]
-        for t in range(trials):
-            pos = [self.positions(z[t, i], shift if i >= n - n_other else 0.0)
-                   for i in range(n)]
-            grid = np.unique(np.concatenate(pos))
-            f = np.empty((n, len(grid)))
-            for i in range(n):
-                f[i] = cum[t, i][np.searchsorted(pos[i], grid, side="right")]
-            out[t][iu] = np.abs(f[iu[0]] - f[iu[1]]).max(axis=1)
-        return out + out.transpose(0, 2, 1)
+        cum = (np.cumsum(counts, axis=-1) / counts.sum(axis=-1, keepdims=True)).astype(np.float32)
+        cum = np.concatenate([np.zeros((trials, n, 1), np.float32), cum], axis=-1)
+        step = o[:, :, None] - o[:, None, :]                  # run i's atoms in run j's frame
+        idx = np.searchsorted(self.base, self.base + step[..., None], side="right")
+        other = cum[np.arange(trials)[:, None, None, None], np.arange(n)[None, None, :, None],
+                    idx]                                      # F_j at run i's atoms
+        half = np.abs(cum[:, :, None, 1:] - other).max(axis=-1)
+        return np.maximum(half, half.transpose(0, 2, 1)).astype(float)
 
 
 def detectable(ref_runs, n_other, level, observed_within, signed=False, power=POWER,
-               trials=100, seed=0, largest=3.0):
+               trials=64, seed=0, largest=3.0):
     """The smallest shift (a fraction of the reference's mean) that ``n_other`` runs detect
     against ``ref_runs`` (lists of values) with probability ``power`` at ``level``; measured
     (module doc).  ``observed_within``: the KS distances between the reference's runs, which
