@@ -135,9 +135,11 @@ def build_parser():
                      "spread is the tolerance (default: nest)")
     _network_options(cmp, backend=False)
     cmp.add_argument("--output", default="comparison", help="directory for comparison.json, "
-                     "comparison.png and the runs (default: %(default)s)")
+                     "comparison.png, report.html, report.md and the runs (default: %(default)s)")
     cmp.add_argument("--quiet", action="store_true",
                      help="no line per run (backend, seed, time, rate): the verdict only")
+    cmp.add_argument("--jobs", type=int, default=1, help="runs made at a time, each its own "
+                     "process (default 1; more share the cores: the timing table says so)")
 
     plot = sub.add_parser("plot", help="draw a finished run: raster, population rate, "
                           "E->E weight distribution")

@@ -1,19 +1,26 @@
 """``pynn-hpc compare``: make or reuse the runs, load them, judge, write the report.
 
-The statistics and the verdict are :mod:`pynn_hpc.analysis.compare`'s, the figure
-:mod:`pynn_hpc.analysis.plots`'; this module is the orchestration around them:
+The statistics and the verdict are :mod:`pynn_hpc.analysis.compare`'s, the figures
+:mod:`pynn_hpc.analysis.plots`', the timing table :mod:`pynn_hpc.analysis.timing`'s, the
+page :mod:`pynn_hpc.analysis.report`'s; this module is the orchestration around them:
 
 * without run directories, one ``pynn-hpc run`` per backend and seed, each in a fresh process,
-  into ``OUTPUT/runs/<backend>-seed<k>``.  A directory that already holds a finished run
-  (a results.json) is reused if that run is of the requested backend, seed and network
-  (every field of ``SAME_NETWORK``), and refused otherwise, before anything runs;
+  ``--jobs`` of them at a time, into ``OUTPUT/runs/<backend>-seed<k>`` (with ``MADE_FILE``
+  beside a finished run's results.json: how many ran at a time).  A directory that already
+  holds a finished run (a results.json) is reused if that run is of the requested backend,
+  seed and network (every field of ``SAME_NETWORK``), and refused otherwise, before anything
+  runs;
 * a run that fails is reported (backend, seed, its last line on stderr), the others still
   run, and the verdict is made from the runs that finished, or "no verdict possible" says
-  why not; ``comparison.json`` lists the failed runs;
-* a signal (SIGINT, SIGTERM: the CLI turns them into an exception) is passed on to the run
-  in progress, which gets ``STOP_GRACE_S`` to stop before it is killed; finished runs stay
+  why not (``no_verdict_reason`` in comparison.json, and in the report); ``comparison.json``
+  lists the failed runs;
+* a signal (SIGINT, SIGTERM: the CLI turns them into an exception) is passed on to every run
+  in progress, which get ``STOP_GRACE_S`` to stop before they are killed; finished runs stay
   and are reused next time, no comparison is written;
-* one line per run on stdout (backend, seed, elapsed time, rate) unless ``--quiet``.
+* one line per run on stdout (backend, seed, elapsed time, rate) unless ``--quiet``;
+* the report: ``pynn-hpc replay`` of REPLAY's trains on every compared backend (a fresh
+  process), then everything the report shows goes into comparison.json (``write_report``),
+  and report.html, report.md and their figures are rendered from that content.
 
 Exit codes: 0 a verdict for every backend (agrees or differs), 1 a run failed or a verdict
 was not possible (the message says why), 2 bad input (raised as ParameterError before
@@ -22,9 +29,11 @@ anything is written; the CLI prints it).
 import io
 import json
 import math
+import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -137,6 +146,28 @@ def _run(cmd):
     return child.returncode, err
 
 
+def _stop_all(children, signum):
+    """Pass ``signum`` on to every running child at once; kill those that have not stopped
+    after STOP_GRACE_S (together, not one grace period each)."""
+    for child in children:
+        try:
+            child.send_signal(signum)
+        except OSError:
+            pass
+    deadline = time.monotonic() + STOP_GRACE_S
+    try:
+        for child in children:
+            try:
+                child.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+    finally:                            # also after a second signal while waiting
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+
 def _rate(run_dir):
     try:
         rate = json.loads((run_dir / "results.json").read_text()).get("rate_hz")
@@ -145,50 +176,88 @@ def _rate(run_dir):
         return "rate unknown"
 
 
-def make_runs(args, output, network, say):
-    """One ``pynn-hpc run`` per backend and seed (fresh processes) into ``output``/runs,
-    reusing finished ones of ``network`` (``requested_network``).
+#: written by ``make_runs`` beside a run's results.json: how the run was made (``jobs``: runs
+#: allowed at once, ``elapsed_s``, ``load_1min``: the machine's load when it started)
+MADE_FILE = "made_by_compare.json"
 
-    Returns (run directories that finished, failed runs as dicts).  Every existing run is
-    checked, and ``output`` created, before anything runs (ParameterError)."""
+
+def _command(args, backend, seed, run_dir):
+    cmd = [sys.executable, "-m", "pynn_hpc.cli", "run", "--backend", backend,
+           "--seed", str(seed), "--output", str(run_dir)]
+    for name in RUN_OPTIONS:
+        value = getattr(args, name)
+        if value is not None:
+            cmd += ["--" + name.replace("_", "-"), str(value)]
+    return cmd + ["--compensation", args.compensation]
+
+
+def make_runs(args, output, network, say):
+    """One ``pynn-hpc run`` per backend and seed (fresh processes, ``args.jobs`` at a time)
+    into ``output``/runs, reusing finished ones of ``network`` (``requested_network``).
+
+    Returns (run directories that finished, failed runs as dicts), both in the order of
+    backends and seeds whatever order the runs finish in.  Every existing run is checked, and
+    ``output`` created, before anything runs (ParameterError).  Any exception while runs are
+    going (a signal turned into one by the CLI) reaches every running child as a signal."""
     from . import results as R
+    jobs = getattr(args, "jobs", 1) or 1
     plan = [(b, s, Path(output) / "runs" / f"{b}-seed{s}")
             for b in args.backends for s in args.seeds]
     done = {run_dir: _finished(run_dir, b, s, network) for b, s, run_dir in plan}
     R.prepare_output(output)
-    dirs, failed = [], []
-    todo = sum(not v for v in done.values())
-    k = 0
+    finished, failed = {}, {}
+    todo = [(b, s, d) for b, s, d in plan if not done[d]]
     for backend, seed, run_dir in plan:
         if done[run_dir]:
             say(f"{backend}, seed {seed}: reusing {run_dir} ({_rate(run_dir)})")
-            dirs.append(run_dir)
-            continue
-        k += 1
-        cmd = [sys.executable, "-m", "pynn_hpc.cli", "run", "--backend", backend,
-               "--seed", str(seed), "--output", str(run_dir)]
-        for name in RUN_OPTIONS:
-            value = getattr(args, name)
-            if value is not None:
-                cmd += ["--" + name.replace("_", "-"), str(value)]
-        cmd += ["--compensation", args.compensation]
-        say(f"{backend}, seed {seed}: running ({k} of {todo}) into {run_dir}")
-        t0 = time.monotonic()
-        code, err = _run(cmd)
-        elapsed = time.monotonic() - t0
-        if code == 0 and (run_dir / "results.json").is_file():
-            say(f"{backend}, seed {seed}: done in {elapsed:.1f} s, {_rate(run_dir)}")
-            dirs.append(run_dir)
-            continue
-        lines = [line for line in err.splitlines() if line.strip()]
-        message = lines[-1].strip() if lines else "no message"
-        if code == 0:                   # e.g. a virtual SpiNNaker board: mapped, not run
-            message = "it ended without a results.json (a backend that produces no spikes?)"
-        failed.append({"backend": backend, "seed": seed, "path": str(run_dir),
-                       "exit_code": code, "error": message})
-        print(f"{backend}, seed {seed}: FAILED after {elapsed:.1f} s (exit code {code}): "
-              f"{message}", file=sys.stderr, flush=True)
-    return dirs, failed
+            finished[run_dir] = True
+    running = {}                    # child -> (backend, seed, run_dir, start, stderr file)
+    k = 0
+    try:
+        while todo or running:
+            while todo and len(running) < jobs:
+                backend, seed, run_dir = todo.pop(0)
+                k += 1
+                say(f"{backend}, seed {seed}: running ({k} of {k + len(todo)}) into {run_dir}")
+                err = tempfile.TemporaryFile(mode="w+")
+                load = os.getloadavg()[0]
+                child = subprocess.Popen(_command(args, backend, seed, run_dir),
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=err, text=True)
+                running[child] = (backend, seed, run_dir, time.monotonic(), err, load)
+            ended = [c for c in running if c.poll() is not None]
+            if not ended:
+                time.sleep(0.05)
+                continue
+            for child in ended:
+                backend, seed, run_dir, t0, err, load = running.pop(child)
+                elapsed = time.monotonic() - t0
+                err.seek(0)
+                text = err.read()
+                err.close()
+                code = child.returncode
+                if code == 0 and (run_dir / "results.json").is_file():
+                    R.write_json(run_dir / MADE_FILE, {"jobs": jobs, "elapsed_s": elapsed,
+                                                       "load_1min": load})
+                    say(f"{backend}, seed {seed}: done in {elapsed:.1f} s, {_rate(run_dir)}")
+                    finished[run_dir] = True
+                    continue
+                lines = [line for line in text.splitlines() if line.strip()]
+                message = lines[-1].strip() if lines else "no message"
+                if code == 0:           # e.g. a virtual SpiNNaker board: mapped, not run
+                    message = "it ended without a results.json (a backend that produces no spikes?)"
+                failed[run_dir] = {"backend": backend, "seed": seed, "path": str(run_dir),
+                                   "exit_code": code, "error": message}
+                print(f"{backend}, seed {seed}: FAILED after {elapsed:.1f} s (exit code {code}): "
+                      f"{message}", file=sys.stderr, flush=True)
+    except BaseException as exc:
+        _stop_all(list(running), _signal_of(exc))
+        raise
+    finally:
+        for *_, err, _load in running.values():
+            err.close()
+    return ([d for _, _, d in plan if d in finished],
+            [failed[d] for _, _, d in plan if d in failed])
 
 
 def load_runs(dirs):
@@ -215,6 +284,167 @@ def _no_verdict(message):
     return 1
 
 
+#: the report's files in OUTPUT, beside comparison.json and comparison.png
+REPORT_FILES = ("report.html", "report.md", "figures", "replay.json")
+
+
+def check_output(output):
+    """ParameterError, before anything is written, if a file of the comparison or its report
+    cannot be written in ``output`` (e.g. a directory where report.html goes)."""
+    output = Path(output)
+    for name in ("comparison.json", "comparison.png") + REPORT_FILES:
+        path = output / name
+        is_dir = name == "figures"
+        if path.exists() and (path.is_dir() != is_dir or not os.access(path, os.W_OK)):
+            raise ParameterError(f"--output {output}: {path} cannot be written (it is "
+                                 f"{'not ' if is_dir else ''}a directory, or read-only): "
+                                 "remove it or choose another --output")
+
+
+#: the trains the report's synapse-level check replays on every backend (pynn-hpc replay)
+REPLAY = {"rate_hz": 20.0, "duration_ms": 1000.0, "seed": 1}
+
+
+def replay(backend_names, output):
+    """``pynn-hpc replay`` of REPLAY's trains on ``backend_names`` in a fresh process
+    (signals reach it), into ``output``/replay.json; returns its result, or
+    ``{"error": its last line, "exit_code": ...}``."""
+    cmd = [sys.executable, "-m", "pynn_hpc.cli", "replay", "--backends", *backend_names,
+           "--rate", str(REPLAY["rate_hz"]), "--duration", str(REPLAY["duration_ms"]),
+           "--seed", str(REPLAY["seed"]), "--output", str(output)]
+    code, err = _run(cmd)
+    if code == 0 and (Path(output) / "replay.json").is_file():
+        r = json.loads((Path(output) / "replay.json").read_text())
+        return dict(r, trains=REPLAY, backends=list(backend_names))
+    lines = [line for line in err.splitlines() if line.strip()]
+    return {"trains": REPLAY, "backends": list(backend_names), "exit_code": code,
+            "error": lines[-1].strip() if lines else "no message"}
+
+
+def _made(run):
+    """``jobs`` and ``load_1min`` of MADE_FILE beside run ``run`` (None when absent)."""
+    try:
+        made = json.loads((Path(run["path"]) / MADE_FILE).read_text())
+    except (OSError, ValueError):
+        made = {}
+    return {"jobs": made.get("jobs"), "load_1min": made.get("load_1min")}
+
+
+def _setup_and_versions(runs):
+    import platform
+    from . import __version__
+    r0 = runs[0] if runs else {}
+    setup = {k: r0.get(k) for k in ("n_neurons", "n_connections", "scale", "indegree_scale",
+                                    "presim_ms", "simtime_ms", "dt_ms", "threads",
+                                    "mpi_processes", "preset")}
+    versions = {"pynn_hpc": __version__, "python": platform.python_version(),
+                "host": {"cpus": os.cpu_count()}, "backends": {}}
+    for r in runs:
+        versions["backends"].setdefault(r["backend"], {k: r.get(k) for k in (
+            "simulator", "simulator_version", "pynn_version", "mpi")})
+    return setup, versions
+
+
+def _png(fig):
+    import matplotlib.pyplot as plt
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=110)
+    plt.close(fig)
+    return png.getvalue()
+
+
+def _figures(c, groups, reference):
+    """The report's figures as PNG bytes (name -> bytes), and why any could not be drawn."""
+    from .analysis import plots, run_figure
+    from .analysis.compare import RunError
+    figures, errors = {}, {}
+    if c.get("statistics"):
+        figures["distributions"] = _png(plots.comparison_figure(groups, c, c["network"]))
+    seeds = [set(r["seed"] for r in runs) for runs in groups.values()]
+    common = sorted(set.intersection(*seeds)) if seeds else []
+    chosen = {}
+    for b, runs in groups.items():
+        run = next((r for r in runs if common and r["seed"] == common[0]), runs[0])
+        try:
+            chosen[b] = run_figure.load(run["path"])
+        except RunError as err:
+            errors["activity"] = str(err)
+    if chosen and "activity" not in errors:
+        figures["activity"] = _png(plots.activity_figure(chosen, reference))
+    if groups:
+        figures["weights"] = _png(plots.weight_figure(groups, reference))
+        figures["timing"] = _png(plots.timing_figure(c["timing"]))
+    if c.get("replay") and not c["replay"].get("error"):
+        figures["replay"] = _png(plots.replay_figure(c["replay"], reference))
+    return figures, errors
+
+
+def write_report(output, groups, backend_names, reference, failed, jobs, verdict=None,
+                 reason=None):
+    """comparison.json, comparison.png and the report (report.html, report.md, figures/)
+    in ``output``.  ``verdict``: analysis.compare.compare's result, or None with ``reason``
+    (too few runs): then the report says why there is no verdict.  Everything the report
+    shows is put in comparison.json first and the report rendered from what the file holds.
+    Returns comparison.json's content."""
+    from . import results as R
+    from .analysis import compare as C, report as RE, timing as T
+    runs = [r for rs in groups.values() for r in rs]
+    r0 = runs[0] if runs else None
+    title = (f"{r0['n_neurons']:,} neurons, indegree x {r0['indegree_scale']:g}, "
+             f"{r0['simtime_ms']:g} ms after {r0['presim_ms']:g} ms") if r0 else "no run finished"
+    c = dict(verdict) if verdict else {
+        "reference": reference, "agrees": {b: None for b in backend_names if b != reference},
+        "no_verdict": {}}
+    if reason:
+        c["no_verdict_reason"] = reason
+    setup, versions = _setup_and_versions(runs)
+    c.update(network=title, backends=list(backend_names), date=time.strftime(
+        "%Y-%m-%d %H:%M:%S %Z"), setup=setup, versions=versions,
+        runs={b: [r["path"] for r in rs] for b, rs in groups.items()}, failed=failed,
+        table=C.table(verdict) if verdict else None)
+    c["timing"] = T.timing({b: [dict(r, **_made(r)) for r in rs] for b, rs in groups.items()},
+                           reference, jobs)
+    c["replay"] = replay(list(groups), output) if groups else None
+    c = json.loads(json.dumps(R._plain(c)))           # what comparison.json will hold
+    figures, errors = _figures(c, groups, reference)
+    c["figures"] = list(figures)
+    if errors:
+        c["figure_errors"] = errors
+    if "distributions" in figures:
+        R.write_bytes(output / "comparison.png", figures["distributions"])
+    (output / "figures").mkdir(exist_ok=True)
+    for name, png in figures.items():
+        if name != "distributions":
+            R.write_bytes(output / RE.FIGURES[name][0], png)
+    R.write_bytes(output / "report.md", RE.markdown(c).encode())
+    R.write_bytes(output / "report.html", RE.html_page(c, figures).encode())
+    R.write_json(output / "comparison.json", c)
+    return c
+
+
+def _groups(runs):
+    groups = {}
+    for r in runs:
+        groups.setdefault(r["backend"], []).append(r)
+    return groups
+
+
+def _check_reference(groups, reference):
+    """ParameterError unless ``groups`` hold C_MIN_RUNS runs of ``reference`` with different
+    seeds (their differences are the tolerance)."""
+    ref = groups.get(reference, [])
+    if not ref:
+        raise ParameterError(f"no run of the reference backend '{reference}' among "
+                             f"the runs (backends: {', '.join(groups)})")
+    seeds = [r["seed"] for r in ref]
+    if len(set(seeds)) != len(seeds):
+        raise ParameterError(f"two runs of '{reference}' have the same seed: the "
+                             "tolerance needs runs that differ in their seed")
+    if len(ref) < C_MIN_RUNS:
+        raise ParameterError(f"need at least {C_MIN_RUNS} runs of '{reference}' with "
+                             "different seeds: their differences are the tolerance")
+
+
 def main(args, network):
     """Run ``pynn-hpc compare`` with parsed ``args``; ``network(args)`` checks the requested
     network and returns (options, Derived, stdp).  Returns the exit code (see the module doc);
@@ -223,11 +453,18 @@ def main(args, network):
     say = (lambda line: None) if getattr(args, "quiet", False) else \
         (lambda line: print(line, flush=True))
     failed = []
+    jobs = getattr(args, "jobs", 1)
+    if jobs is None or jobs < 1:
+        raise ParameterError(f"--jobs must be >= 1 (got {jobs}): the number of runs made at "
+                             "a time")
     if len(set(args.seeds)) != len(args.seeds):
         raise ParameterError("--seeds must be different from each other")
     if args.runs:
         runs = load_runs([Path(d) for d in args.runs])
+        _check_reference(_groups(runs), args.reference)
+        check_output(args.output)
         output = R.prepare_output(args.output)
+        backend_names = list(dict.fromkeys(r["backend"] for r in runs))
     else:
         unknown = [b for b in args.backends if b not in backends.BACKENDS]
         if unknown:
@@ -241,45 +478,34 @@ def main(args, network):
         args.backend = args.reference
         opts, d, stdp = network(args)       # check the network before running anything
         output = Path(args.output)
+        check_output(output)
         dirs, failed = make_runs(args, output, requested_network(d, stdp, opts), say)
-        if not dirs:
-            return _no_verdict("every run failed (see above)")
-        runs = load_runs(dirs)
-    groups = {}
-    for r in runs:
-        groups.setdefault(r["backend"], []).append(r)
+        runs = load_runs(dirs) if dirs else []
+        backend_names = list(args.backends)
+    groups = _groups(runs)
     ref = groups.get(args.reference, [])
+    reason = None
     if failed:
-        if len(ref) < C_MIN_RUNS:
-            return _no_verdict(f"{len(ref)} run(s) of the reference '{args.reference}' "
-                               f"finished, at least {C_MIN_RUNS} are needed (failures above; "
-                               "the finished runs are reused next time)")
         lost = [b for b in args.backends if b not in groups]
-        if lost and len(groups) == 1:
-            return _no_verdict(f"every run of {', '.join(lost)} failed (see above)")
-    if not ref:
-        raise ParameterError(f"no run of the reference backend '{args.reference}' among "
-                             f"the runs (backends: {', '.join(groups)})")
-    seeds = [r["seed"] for r in ref]
-    if len(set(seeds)) != len(seeds):
-        raise ParameterError(f"two runs of '{args.reference}' have the same seed: the "
-                             "tolerance needs runs that differ in their seed")
-    if len(ref) < C_MIN_RUNS:
-        raise ParameterError(f"need at least {C_MIN_RUNS} runs of '{args.reference}' with "
-                             "different seeds: their differences are the tolerance")
-    from .analysis import compare as C, plots
-    report = C.compare(groups, args.reference)
-    r0 = runs[0]
-    title = (f"{r0['n_neurons']:,} neurons, indegree x {r0['indegree_scale']:g}, "
-             f"{r0['simtime_ms']:g} ms after {r0['presim_ms']:g} ms")
-    report.update(network=title, runs={b: [r["path"] for r in rs] for b, rs in groups.items()},
-                  failed=failed, table=C.table(report))
-    fig = plots.comparison_figure(groups, report, title)
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=110)
-    R.write_bytes(output / "comparison.png", png.getvalue())
-    path = R.write_json(output / "comparison.json", report)
-    print(title)
+        if not runs:
+            reason = "every run failed (see above)"
+        elif len(ref) < C_MIN_RUNS:
+            reason = (f"{len(ref)} run(s) of the reference '{args.reference}' finished, at "
+                      f"least {C_MIN_RUNS} are needed (failures above; the finished runs are "
+                      "reused next time)")
+        elif lost and len(groups) == 1:
+            reason = f"every run of {', '.join(lost)} failed (see above)"
+    if reason:
+        write_report(output, groups, backend_names, args.reference, failed, jobs, reason=reason)
+        print(f"written: {output / 'comparison.json'}, {output / 'report.html'}, "
+              f"{output / 'report.md'} (no verdict)")
+        return _no_verdict(reason)
+    _check_reference(groups, args.reference)
+    from .analysis import compare as C
+    verdict = C.compare(groups, args.reference)
+    report = write_report(output, groups, backend_names, args.reference, failed, jobs,
+                          verdict=verdict)
+    print(report["network"])
     print(report["table"])
     for b, ok in report["agrees"].items():
         if ok is None:
@@ -287,11 +513,14 @@ def main(args, network):
                   + "; ".join(report["no_verdict"][b]))
             continue
         print(f"{b}: {'agrees with' if ok else 'DIFFERS from'} {args.reference} "
-              f"({report['tolerance']}); with {len(groups[b])} and "
-              f"{len(ref)} runs a backend identical to the reference is "
-              f"judged different on a given statistic {_percent(report['false_alarm'][b])} of "
-              "the time (more seeds: less)")
+              f"({report.get('test') or report['tolerance']}); with {len(groups[b])} and "
+              f"{len(ref)} runs a backend identical to the reference is judged different on "
+              f"any statistic at most {_percent(report['false_alarm'][b])} of the time")
     for f in failed:
         print(f"not compared: {f['backend']}, seed {f['seed']} failed: {f['error']}")
-    print(f"written: {path}, {output / 'comparison.png'}")
+    r = report.get("replay") or {}
+    if r.get("error"):
+        print(f"replay of one synapse failed: {r['error']}")
+    print(f"written: {output / 'comparison.json'}, {output / 'comparison.png'}, "
+          f"{output / 'report.html'}, {output / 'report.md'}")
     return 1 if failed or None in report["agrees"].values() else 0

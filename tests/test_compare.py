@@ -179,7 +179,8 @@ def test_too_few_reference_runs_left_is_no_verdict(comparison, tmp_path):
         "pynn-hpc: no verdict possible: 1 run(s) of the reference 'nest' finished, at least 3 "
         "are needed (failures above; the finished runs are reused next time)")
     assert re.search(r"^nest, seed 1: reusing .*nest-seed1 \([0-9.]+ Hz\)$", p.stdout, re.M)
-    assert not (out / "comparison.json").exists()
+    report = strict_json(out / "comparison.json")      # the report says why: no verdict
+    assert report["table"] is None and report["no_verdict_reason"].startswith("1 run(s) of")
 
 
 def _children(pid):
