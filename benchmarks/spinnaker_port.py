@@ -93,6 +93,9 @@ def parse():
                     help="tabulate OUTPUT/comparison.json as it is, run nothing")
     ap.add_argument("--figure", help="copy compare's figure of NEST, all deviations and all "
                     "corrected to this PNG")
+    ap.add_argument("--reuse", nargs="+", default=[], metavar="DIR",
+                    help="other compare outputs whose finished runs (DIR/runs/<backend>-seed<k>) "
+                    "of these backends and seeds are copied in first (e.g. NEST's reference runs)")
     ap.add_argument("--output", required=True, help="compare's output directory (runs reused)")
     return ap.parse_args()
 
@@ -115,6 +118,27 @@ def backends_of(tables, host=True):
                 continue
             names.append(b)
     return names
+
+
+def reuse(sources, backends, seeds, output):
+    """Copy finished runs of ``backends`` and ``seeds`` from other compare outputs ``sources``
+    into ``output``/runs where it has none (compare then reuses them; it checks that each is a
+    run of the requested network, backend and seed)."""
+    from pynn_hpc import backends as B
+    dir_name = getattr(B, "dir_name", lambda name: name)
+    for b in backends:
+        for k in seeds:
+            name = f"{dir_name(b)}-seed{k}"
+            target = output / "runs" / name
+            if (target / "results.json").exists():
+                continue
+            for source in sources:
+                run = Path(source) / "runs" / name
+                if (run / "results.json").is_file():
+                    shutil.rmtree(target, ignore_errors=True)
+                    shutil.copytree(run, target)
+                    print(f"reused {run}", file=sys.stderr)
+                    break
 
 
 def compare(backends, args, output, runs=None):
@@ -243,13 +267,18 @@ def main():
     args = parse()
     output = Path(args.output)
     if not args.report_only:
-        code = compare(backends_of(args.tables, args.host), args, output)
+        names = backends_of(args.tables, args.host)
+        reuse(args.reuse, names, args.seeds, output)
+        code = compare(names, args, output)
         if code not in (0, 1):
             sys.exit(f"spinnaker_port: compare stopped (exit code {code}); see above")
     path = output / "comparison.json"
     if not path.is_file():
         sys.exit(f"spinnaker_port: {path} was not written (see above)")
     report = json.loads(path.read_text())
+    if not report.get("statistics"):
+        sys.exit("spinnaker_port: no verdict in " + str(path) + ": "
+                 + str(report.get("no_verdict_reason", "see above")))
     print(report["network"] + f", seeds {' '.join(map(str, args.seeds))} per backend; each cell: "
           "mean over seeds (shift from NEST's mean in %, in NEST's seed-to-seed sd); median KS "
           "distance / tolerance, verdict")
