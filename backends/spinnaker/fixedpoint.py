@@ -216,7 +216,7 @@ def exp_lut(tau, timestep):
 
 # ---------------------------------------------------------------- the host build
 
-SOURCES = ("power_law_rule.h", "host/replay.c")
+SOURCES = ("power_law_rule.h", "host/pair_rule.h", "host/replay.c")
 
 _LIBRARY = None
 
