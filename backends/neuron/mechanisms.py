@@ -2,7 +2,11 @@
 
 One shared library holds this backend's mechanisms (``nmodl/*.mod``) and
 PyNN's own (``pyNN/neuron/nmodl/*.mod``, which ``pyNN.neuron`` needs at
-import).  It is built with NEURON's ``nrnivmodl`` into
+import).  The SpiNNaker backend's C headers (``spinnaker/c/**/*.h``) are on its
+include path, so that a mechanism runs the same C as SpiNNaker
+(``#include "s1615.h"``, ``#include "host/pair_rule.h"``): they are copied, by
+their path under ``c/``, beside the ``.mod`` files.  It is built with NEURON's
+``nrnivmodl`` into
 
     $PYNN_HPC_NRNMECH_DIR  or  ${XDG_CACHE_HOME:-~/.cache}/pynn_hpc/nrnmech
 
@@ -38,6 +42,8 @@ from pynn_hpc.backends.launcher import rank
 
 HERE = Path(__file__).resolve().parent
 OURS = HERE / "nmodl"
+#: the SpiNNaker C that mechanisms may #include (by their path under it)
+SPINNAKER_C = HERE.parent / "spinnaker" / "c"
 
 
 class MechanismBuildError(BackendBroken):
@@ -58,10 +64,17 @@ def sources():
     return files
 
 
+def headers():
+    """The C headers on the mechanisms' include path: {path under spinnaker/c: file}."""
+    return {f.relative_to(SPINNAKER_C).as_posix(): f for f in sorted(SPINNAKER_C.rglob("*.h"))}
+
+
 def digest(neuron_version, pynn_version):
     h = hashlib.sha256()
     for f in sources():
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    for name, f in headers().items():
+        h.update(name.encode() + b"\0" + f.read_bytes() + b"\0")
     h.update(f"{neuron_version} {pynn_version} {platform.machine()} {sys.version_info[:2]}".encode())
     return h.hexdigest()[:16]
 
@@ -105,7 +118,13 @@ def build(target):
     try:
         for f in sources():
             shutil.copy2(f, work / f.name)
-        p = subprocess.run([nrnivmodl], cwd=work, capture_output=True, text=True)
+        for name, f in headers().items():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, work / name)
+        # nrnivmodl compiles in <work>/<arch>/: "-I.." puts the headers on the include path
+        # (a relative path: nrnivmodl's make splits paths with spaces)
+        p = subprocess.run([nrnivmodl, "-incflags", "-I.."], cwd=work, capture_output=True,
+                           text=True)
         if p.returncode != 0 or library(work) is None:
             raise MechanismBuildError(
                 f"nrnivmodl could not compile the NMODL mechanisms (needs a C/C++ compiler, "
