@@ -65,6 +65,15 @@ Optional hooks (``pynn_hpc`` uses the default when a backend does not define one
     a context manager yielding ``run(ms)`` for many short runs, where that is cheaper than
     ``run`` per chunk (NEST: Prepare once, Run per chunk, Cleanup; :mod:`pynn_hpc.progress`).
     Default: ``run``.
+
+Variants
+--------
+A backend listed in :data:`VARIANTS` is also named ``<backend>:<list>`` (``pynn-hpc run
+--backend``, ``compare --backends``): the variants module there parses the list
+(``parse(name)``, ParameterError for bad input, no simulator imported), :func:`load` hands the
+result to the backend's ``configure(variant)``, and the backend's ``NAME`` is then the name as
+given, which results.json records (:func:`name_of`; default: the module's name) and
+:func:`dir_name` makes a directory name of.
 """
 import importlib
 
@@ -85,7 +94,12 @@ BACKENDS = {
     "neuron": ("pynn_hpc.backends.neuron", "neuron", "the NEURON wheel; needs a C compiler for NMODL"),
     "spinnaker": ("pynn_hpc.backends.spinnaker", "spinnaker",
                   "sPyNNaker 1!7.4.1; a SpiNNaker board, or a virtual board that maps only"),
+    "spinnaker-emulated": ("pynn_hpc.backends.spinnaker_emulated", "neuron,spinnaker",
+                           "NEURON, and sPyNNaker 1!7.4.1 for SpiNNaker's fixed point"),
 }
+
+#: backends named with variants (see the module docstring): name -> the module that parses them
+VARIANTS = {"spinnaker-emulated": "pynn_hpc.backends.emulation"}
 
 #: the interface's optional hooks and their defaults (see the module docstring)
 HOOK_DEFAULTS = {"check_fits": None, "produces_data": lambda: True, "port_report": None,
@@ -113,18 +127,48 @@ def names():
     return list(BACKENDS)
 
 
+def check_name(name):
+    """The variant ``name`` asks for (None for a plain backend); ParameterError if unknown."""
+    from pynn_hpc.derived import ParameterError
+    base, sep, _ = name.partition(":")
+    if base not in BACKENDS:
+        raise ParameterError(f"unknown backend '{name}': choose one of {', '.join(BACKENDS)}")
+    if base not in VARIANTS:
+        if sep:
+            raise ParameterError(f"backend '{base}' has no variants (got '{name}')")
+        return None
+    return importlib.import_module(VARIANTS[base]).parse(name)
+
+
+def name_of(sim):
+    """The name a loaded backend module was loaded by (a variant's as given)."""
+    return getattr(sim, "NAME", sim.__name__.rsplit(".", 1)[-1])
+
+
+def dir_name(name):
+    """A backend's name as a directory name (``a:b,c`` -> ``a_b+c``)."""
+    return name.replace(":", "_").replace(",", "+")
+
+
 def install_hint(name):
-    _, extra, what = BACKENDS[name]
+    _, extra, what = BACKENDS[name.partition(":")[0]]
     return f"pip install 'pynn_hpc[{extra}]' (installs {what})"
 
 
 def load(name):
-    """Import and return the backend module called ``name``."""
-    if name not in BACKENDS:
-        raise BackendUnavailable(f"unknown backend '{name}': choose one of {', '.join(BACKENDS)}")
-    module, _, _ = BACKENDS[name]
+    """Import and return the backend module called ``name`` (configured, for a variant)."""
+    from pynn_hpc.derived import ParameterError
     try:
-        return importlib.import_module(module)
+        variant = check_name(name)
+    except ParameterError as err:
+        raise BackendUnavailable(str(err)) from None
+    base = name.partition(":")[0]
+    module, _, _ = BACKENDS[base]
+    try:
+        sim = importlib.import_module(module)
+        if base in VARIANTS:
+            sim.configure(variant)
+        return sim
     except ImportError as err:
         if (err.name or "").startswith("pynn_hpc"):   # our own module missing: a broken install
             raise BackendBroken(f"backend '{name}' is missing from this installation of pynn_hpc "

@@ -168,9 +168,7 @@ def _options(args):
     d, stdp = protocol.configure(opts["scale"], opts["indegree_scale"], opts["dc_rate"],
                                  opts["threads"], opts["simtime"], opts["presim"], stdp,
                                  args.compensation)
-    if args.backend not in backends.BACKENDS:
-        raise ParameterError(f"unknown backend '{args.backend}': choose one of "
-                             f"{', '.join(backends.BACKENDS)}")
+    backends.check_name(args.backend)          # unknown backend or variant: ParameterError
     per_node = getattr(args, "processes_per_node", None)
     if per_node is not None and per_node < 1:
         raise ParameterError(f"--processes-per-node must be >= 1 (got {per_node})")

@@ -201,7 +201,7 @@ def make_runs(args, output, network, say):
     going (a signal turned into one by the CLI) reaches every running child as a signal."""
     from . import results as R
     jobs = getattr(args, "jobs", 1) or 1
-    plan = [(b, s, Path(output) / "runs" / f"{b}-seed{s}")
+    plan = [(b, s, Path(output) / "runs" / f"{backends.dir_name(b)}-seed{s}")
             for b in args.backends for s in args.seeds]
     done = {run_dir: _finished(run_dir, b, s, network) for b, s, run_dir in plan}
     R.prepare_output(output)
@@ -466,10 +466,8 @@ def main(args, network):
         output = R.prepare_output(args.output)
         backend_names = list(dict.fromkeys(r["backend"] for r in runs))
     else:
-        unknown = [b for b in args.backends if b not in backends.BACKENDS]
-        if unknown:
-            raise ParameterError(f"unknown backend '{unknown[0]}': choose from "
-                                 f"{', '.join(backends.BACKENDS)}")
+        for b in args.backends:
+            backends.check_name(b)          # unknown backend or variant: ParameterError
         if args.reference not in args.backends:
             raise ParameterError(f"--reference {args.reference} is not among --backends")
         if len(args.seeds) < C_MIN_RUNS:

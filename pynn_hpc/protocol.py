@@ -131,7 +131,7 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         peak_rss = max(r["peak_rss_mb"] for r in ranks.values())
     n_connections = int(sum(prj.size(gather=True) for prj in projections.values()))
     results = {
-        "backend": sim.__name__.rsplit(".", 1)[-1],
+        "backend": backends.name_of(sim),
         **sim.versions(),
         "scale": scale,
         "indegree_scale": d.indegree_scale,

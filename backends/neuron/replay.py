@@ -22,10 +22,12 @@ from pyNN.neuron import simulator
 from . import runcontrol, synapses
 
 
-def replay(pre_times, post_times, synapse_type, timestep):
+def replay(pre_times, post_times, synapse_type, timestep, emulate=None):
     """(times, weights in nA, pre and post times as fired) of one synapse of ``synapse_type``.
 
     ``times`` are the presynaptic spike times; ``weights`` the weight right after each.
+    ``emulate(matrix, delay)``, if given, changes the built matrix and returns the delay of the
+    postsynaptic NetCon (the spinnaker-emulated backend's fixed-point rule takes d, not 2 d).
     """
     if not synapses.is_power_law(synapse_type):
         raise NotImplementedError("replay on NEURON needs the power-law STDPMechanism")
@@ -43,6 +45,7 @@ def replay(pre_times, post_times, synapse_type, timestep):
     matrix.build(h.Vector([0.0]), h.Vector([0.0]), h.Vector([weight]),
                  h.Vector([receptor.slot]))
     matrix.probe = 0
+    post_delay = 2 * delay if emulate is None else emulate(matrix, delay)
     sources = [h.VecStim(), h.VecStim()]
     trains = [h.Vector(np.asarray(pre_times, dtype=float)),
               h.Vector(np.asarray(post_times, dtype=float))]
@@ -51,7 +54,7 @@ def replay(pre_times, post_times, synapse_type, timestep):
     pre = h.NetCon(sources[0], matrix)
     pre.weight[0], pre.delay = 0, delay
     post = h.NetCon(sources[1], matrix)
-    post.weight[0], post.delay = -1, 2 * delay
+    post.weight[0], post.delay = -1, post_delay
     fired = [h.Vector(), h.Vector()]
     recorders = [h.NetCon(s, None) for s in sources]
     for rec, vec in zip(recorders, fired):
@@ -60,7 +63,7 @@ def replay(pre_times, post_times, synapse_type, timestep):
     trace = h.Vector()
     trace.record(matrix._ref_w_probe)
     t_end = max(np.max(pre_times, initial=0) + delay,
-                np.max(post_times, initial=0) + 2 * delay) + 2 * timestep
+                np.max(post_times, initial=0) + post_delay) + 2 * timestep
     simulator.state.run_until(t_end)
     times = np.asarray(fired[0].as_numpy(), dtype=float).copy()
     samples = np.rint((times + delay) / timestep).astype(int) + 1

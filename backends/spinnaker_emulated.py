@@ -1,0 +1,286 @@
+"""``spinnaker-emulated``: the network on NEURON with SpiNNaker's numerics, each switchable.
+
+No SpiNNaker board is attached here and a virtual board produces no spikes, so what a port
+changes is measured by running the NEURON backend (:mod:`.neuron`, its synaptic matrices and
+cells) with sPyNNaker 7.4.1's numerics where they are switched on, computed by the SpiNNaker
+backend's own C and Python (:mod:`.spinnaker`), never a copy.  The names (deviations
+``weights``, ``stdp``, ``alpha``, ``lif``; corrections ``peak``, ``nearest``, ``truncate``) and
+how a backend name lists them are in :mod:`.emulation`; what each does here:
+
+* ``weights``: before the first ``run``, every projection's weights (static and plastic, the
+  Poisson drive too) are rounded as sPyNNaker stores them (:func:`.fixedpoint.stored_weight`:
+  rint(|w| / LSB), sign kept) at the LSB of their receptor, chosen by
+  :func:`.fixedpoint.scales_from_weights` from the weights each population receives on that
+  receptor (as the SpiNNaker backend's ``port.set_weight_scales``; for this model
+  :func:`.fixedpoint.weight_scales`: excitatory 0.244 pA, inhibitory 1.95 pA at scale 1);
+* ``stdp``: the plastic matrices run sPyNNaker's pair rule around the fixed-point power law
+  (``SynapticMatrix.mod``'s ``spinnaker_rule``, which includes ``spinnaker/c/host/pair_rule.h``
+  and ``c/power_law_rule.h``): 16-bit weights at the excitatory LSB (so the plastic weights
+  are rounded as under ``weights``), 4.11 traces, decay tables, 16 postsynaptic events per
+  neuron, delays in steps, and the write-back rounding of the binary (stochastic; its xorshift
+  generator seeded per target neuron from ``rng_seed`` and the projection's label);
+* ``alpha``, ``lif``: sPyNNaker's alpha synapse and LIF update (not built yet: refused);
+* ``peak``: every weight x ``neuron_numerics.ALPHA_NORMALISATION`` (e tau_syn) before rounding;
+  ``load=R``: each receptor's weights x ``neuron_numerics.correction`` at its expected spikes per
+  step (:func:`expected_loads`), before rounding.
+
+The weight scales are fixed per run (``port.json`` lists them, with the numerics used);
+results.json's ``backend`` is the name as given and ``spinnaker_numerics`` what was on.
+Memory and time are the NEURON backend's (the fixed-point rule adds ~100 B per neuron).
+"""
+import zlib
+
+import numpy as np
+
+from pynn_hpc.backends.neuron import *  # noqa: F401,F403  (the NEURON backend; first: it
+from pynn_hpc.backends.neuron import runcontrol, synapses as _synapses  # loads the mechanisms)
+from pynn_hpc.backends.neuron.celltypes import IF_curr_alpha as _ExactIF_curr_alpha
+from pynn_hpc.backends.neuron.replay import replay as _neuron_replay
+from pynn_hpc.backends.neuron.projection import Projection as _NeuronProjection
+
+import pyNN.neuron  # noqa: E402
+from neuron import h  # noqa: E402
+from pyNN.neuron.projections import _projections  # noqa: E402
+
+from . import emulation
+
+SIMULATOR = runcontrol.SIMULATOR
+NAME = emulation.BASE
+_state = {"variant": None, "prepared": False, "scales": {}, "load_correction": {}, "seed": 1,
+          "timestep": 0.1}
+
+
+def configure(variant):
+    """Switch the deviations and corrections of ``variant`` (:class:`.emulation.Variant`) on."""
+    global NAME, IF_curr_alpha
+    _state["variant"] = variant
+    NAME = variant.name
+    IF_curr_alpha = _cell_type(variant)
+    if variant.deviations:
+        _fixedpoint()       # imports sPyNNaker (~5 s): now, not inside a timed phase
+
+
+def _cell_type(v):
+    """The network's IF_curr_alpha: NEURON's exact one, or sPyNNaker's (``alpha``, ``lif``)."""
+    if not (v.on("alpha") or v.on("lif")):
+        return _ExactIF_curr_alpha
+    from pynn_hpc.backends.neuron.celltypes import SpiNNakerIF_curr_alpha as spinnaker_cell
+    defaults = dict(spinnaker_cell.default_parameters, spinnaker_alpha=int(v.on("alpha")),
+                    spinnaker_lif=int(v.on("lif")))
+    return type("IF_curr_alpha", (spinnaker_cell,), {"default_parameters": defaults,
+                                                     "__doc__": spinnaker_cell.__doc__})
+
+
+def _variant():
+    """The configured variant (every deviation unless configured)."""
+    if _state["variant"] is None:
+        configure(emulation.parse(emulation.BASE))
+    return _state["variant"]
+
+
+def versions():
+    return dict(runcontrol.versions(), spinnaker_numerics=_variant().as_dict())
+
+
+def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1, **extra):
+    """The NEURON backend's setup; the numerics are applied at the first ``run``."""
+    _state.update(prepared=False, scales={}, load_correction={}, seed=int(rng_seed),
+                  timestep=float(timestep))
+    return runcontrol.setup(timestep, min_delay, max_delay, threads=threads, rng_seed=rng_seed,
+                            **extra)
+
+
+def run(simtime, callbacks=None):
+    if not _state["prepared"]:
+        _prepare()
+    return pyNN.neuron.run(simtime, callbacks)
+
+
+def check_fits(d, processes=1, options=None):
+    """The NEURON backend's host-memory check (its costs; the emulation adds ~100 B/neuron)."""
+    from pynn_hpc import estimate
+    return estimate.check_fits("neuron", d, processes, options=options)
+
+
+# -- the numerics, applied once before the first run -------------------------------------------
+
+def _fixedpoint():
+    from pynn_hpc.backends.spinnaker import fixedpoint
+    return fixedpoint
+
+
+def expected_loads(projections, rate, timestep):
+    """{(post population label, receptor): spikes per step} each receptor of a neuron receives
+    when the network fires at ``rate`` Hz: its drive's rate plus indegree x ``rate``."""
+    loads = {}
+    for prj in projections:
+        if prj.is_drive:
+            hz = np.mean([syn.drive_rate for syn in prj._drives]) if prj._drives else 0.0
+        else:
+            hz = prj.size(gather=True) / prj.post.size * rate
+        key = (prj.post.label, prj.receptor_type)
+        loads[key] = loads.get(key, 0.0) + hz * timestep / 1000.0
+    return loads
+
+
+def weight_factors(projections):
+    """[factor per projection] of the variant's weight correction (``peak``, ``load=R``; else 1)."""
+    v = _variant()
+    if v.peak:
+        from pynn_hpc.backends.spinnaker.neuron_numerics import ALPHA_NORMALISATION
+        return [ALPHA_NORMALISATION] * len(projections)
+    if v.load_rate is None:
+        return [1.0] * len(projections)
+    from pynn_hpc.backends.spinnaker.neuron_numerics import correction
+    loads = expected_loads(projections, v.load_rate, _state["timestep"])
+    factors = {key: correction(load) if load > 0 else 1.0 for key, load in loads.items()}
+    _state["load_correction"] = {f"{label} {receptor}": {"spikes_per_step": loads[label, receptor],
+                                                         "factor": f}
+                                 for (label, receptor), f in factors.items()}
+    return [factors[prj.post.label, prj.receptor_type] for prj in projections]
+
+
+def _local_weights(prj):
+    """The weights (nA) of ``prj``'s connections on this process, drive or matrix."""
+    return prj._values(["weight"])[0]
+
+
+def _map_weights(prj, fn):
+    """Replace every local weight w of ``prj`` by fn(w) (an array function)."""
+    if prj.is_drive:
+        new = fn(np.array([syn.drive_weight for syn in prj._drives], dtype=float))
+        for syn, w in zip(prj._drives, new):
+            syn.drive_weight = float(w)
+        return
+    for m in prj._matrices:
+        vec = h.Vector()
+        m.get_weights(vec)
+        w = fn(vec.as_numpy().copy())
+        m.set_weights(h.Vector(np.arange(len(w), dtype=float)), h.Vector(w))
+
+
+def rounded(weights, scale):
+    """``weights`` (nA) as sPyNNaker stores them at ``scale``: sign x stored_weight x LSB."""
+    weights = np.asarray(weights, dtype=float)
+    if weights.size > 1 and np.all(weights == weights.flat[0]):     # uniform (the model's): no sort
+        return np.full(weights.shape, rounded(weights.flat[:1], scale)[0])
+    values, where = np.unique(weights, return_inverse=True)
+    stored = np.array([_fixedpoint().stored_weight(w, scale) for w in values], dtype=float)
+    return (np.sign(values) * stored * scale.lsb)[where].reshape(weights.shape)
+
+
+def _weight_scales(projections):
+    """{post population label: {receptor: WeightScale}} from the weights each receives (under
+    MPI: on this process; the same on every process for the model's uniform weights)."""
+    incoming = {}
+    for prj in projections:
+        w = np.abs(_local_weights(prj))
+        w = w[w > 0]
+        if w.size:
+            receptors = incoming.setdefault(prj.post.label, {})
+            receptors.setdefault(prj.receptor_type, []).extend([w.min(), w.max()])
+    return {label: _fixedpoint().scales_from_weights(weights) for label, weights in incoming.items()}
+
+
+def target_seeds(seed, label, n):
+    """Non-zero 32-bit seeds of the stochastic rounding, one per postsynaptic neuron."""
+    seeds = np.random.SeedSequence([int(seed), zlib.crc32(label.encode())]).generate_state(
+        n, np.uint32)
+    return np.where(seeds == 0, 1, seeds).astype(float)
+
+
+def fixed_point_rule(matrix, rule, delay, scale, seeds, timestep, rounding):
+    """Make a built plastic SynapticMatrix run SpiNNaker's fixed-point rule (see the .mod)."""
+    fp = _fixedpoint()
+    words = fp.parameter_words(rule["A_plus"], rule["A_minus"], rule["mu"], rule["w0"])
+    settings = [timestep, float(np.rint(delay / timestep)), scale.shift, fp.ROUNDING[rounding]]
+    matrix.spinnaker_rule(h.Vector(settings), h.Vector([float(w) for w in words]),
+                          h.Vector(fp.exp_lut(rule["tau_plus"], timestep).astype(float)),
+                          h.Vector(fp.exp_lut(rule["tau_minus"], timestep).astype(float)),
+                          h.Vector(seeds))
+
+
+def _prepare():
+    """Apply the variant's numerics to every projection made since setup (see module doc)."""
+    _state["prepared"] = True
+    v = _variant()
+    projections = [p for p in _projections if isinstance(p, _NeuronProjection)]
+    for prj, factor in zip(projections, weight_factors(projections)):
+        if factor != 1.0:
+            _map_weights(prj, lambda w: w * factor)
+    cells = v.on("alpha") or v.on("lif")
+    if not (v.on("weights") or v.on("stdp") or cells):
+        return
+    scales = _weight_scales(projections)
+    _state["scales"] = scales
+    if cells:                               # the ring buffers' shifts: the same scales
+        for pop in {prj.post for prj in projections}:
+            s = scales.get(pop.label, {})
+            pop.set(**{f"shift_{r[0].upper()}": s[r].shift for r in ("excitatory", "inhibitory")
+                       if r in s})
+    for prj in projections:
+        scale = scales.get(prj.post.label, {}).get(prj.receptor_type)
+        if scale is None:
+            continue                        # no connection here (MPI) or all weights 0
+        if v.on("weights") or (v.on("stdp") and prj._plastic):
+            _map_weights(prj, lambda w: rounded(w, scale))
+        if v.on("stdp") and prj._plastic:
+            seeds = target_seeds(_state["seed"], prj.label or "", prj.post.size)
+            for m, posts in zip(prj._matrices, prj._matrix_posts):
+                fixed_point_rule(m, prj._rule, prj._delay, scale, seeds[posts],
+                                 _state["timestep"], v.rounding)
+            for nc in prj._post_netcons:
+                nc.delay = prj._delay       # the matrix reads a spike's step at arrival - d
+
+
+def port_report(projections, d=None):
+    """What was emulated: the variant and the weight scale of every receptor (port.json)."""
+    v = _variant()
+    scales = {label: {r: s.as_dict() for r, s in by_receptor.items()}
+              for label, by_receptor in _state["scales"].items()}
+    lines = [f"{NAME}: NEURON with SpiNNaker's numerics: "
+             + (", ".join(v.deviations) or "none")
+             + (f" (write-back rounding {v.rounding})" if v.on("stdp") else "")
+             + (", weights x e tau_syn" if v.peak else "")]
+    for key, c in _state["load_correction"].items():
+        lines.append(f"  {key}: weights x {c['factor']:.3f} (load {c['spikes_per_step']:.2f} "
+                     f"spikes per step at {v.load_rate:g} Hz)")
+    for label, by_receptor in _state["scales"].items():
+        lines.append(f"  {label}: " + ", ".join(
+            f"{r} LSB {s.lsb * 1000:.4g} pA (max {s.max_weight:.4g} nA)"
+            for r, s in by_receptor.items()))
+    return {"backend": NAME, "spinnaker_numerics": v.as_dict(), "weight_scales": scales,
+            "load_correction": _state["load_correction"], "summary": lines}
+
+
+# -- one synapse --------------------------------------------------------------------------------
+
+def replay_weight_lsb():
+    """nA: the resolution of the replayed weights (None when nothing is quantised)."""
+    v = _variant()
+    return _fixedpoint().weight_scales()["excitatory"].lsb if v.on("weights") or v.on("stdp") \
+        else None
+
+
+def replay(pre_times, post_times, synapse_type, timestep):
+    """The NEURON backend's replay, with the fixed-point rule (``stdp``) at the excitatory LSB of
+    the seed's network and seed 1, as the SpiNNaker backend's replay (the same numbers, bit for
+    bit); ``weights`` alone rounds the initial weight there."""
+    v = _variant()
+
+    def emulate(matrix, delay):
+        if not (v.on("weights") or v.on("stdp")):
+            return 2 * delay
+        fp = _fixedpoint()
+        scale = fp.weight_scales()["excitatory"]
+        vec = h.Vector()
+        matrix.get_weights(vec)
+        w = rounded(vec.as_numpy().copy(), scale)
+        matrix.set_weights(h.Vector(np.arange(len(w), dtype=float)), h.Vector(w))
+        if not v.on("stdp"):
+            return 2 * delay
+        fixed_point_rule(matrix, _synapses.rule_parameters(synapse_type), delay, scale,
+                         [1.0], timestep, v.rounding)
+        return delay
+
+    return _neuron_replay(pre_times, post_times, synapse_type, timestep, emulate=emulate)

@@ -1,0 +1,214 @@
+"""The spinnaker-emulated backend: SpiNNaker's numerics on NEURON, each switch alone.
+
+The fixed-point rule inside NEURON's synaptic matrix is checked bit for bit against the
+SpiNNaker backend's host replay (the same C: spinnaker/c/host/pair_rule.h around
+c/power_law_rule.h) on the same trains; the network runs are small (NETWORK, 100 ms, ~2 s each).
+"""
+import json
+
+import numpy as np
+import pytest
+
+from pynn_hpc import backends, parameters as P
+from pynn_hpc.backends import emulation
+from pynn_hpc.backends.spinnaker import fixedpoint
+from pynn_hpc.backends.spinnaker.neuron_numerics import ALPHA_NORMALISATION
+from pynn_hpc.backends.spinnaker.replay import replay_rule, rule_parameters
+from pynn_hpc.derived import ParameterError, derive
+from pynn_hpc.network import connect, create, stdp_synapse
+from pynn_hpc.replay import poisson_trains
+
+from conftest import SMALL_SCALE, cli
+
+DELAY = P.NETWORK["delay"]
+JE = derive(1).JE
+
+
+def emulated(name):
+    return backends.load(name)      # configures the one module: load right before use
+
+
+# ------------------------------------------------------------------ the rule, one synapse
+
+def hand_trains():
+    """Exact coincidences at the synapse (post at pre - d, at pre, pre + d) and 20 posts
+    between two pre spikes (more than the 16 events sPyNNaker remembers)."""
+    pre = [10.0, 21.5, 30.0, 31.5, 80.0, 120.0]
+    post = [5.0, 20.0, 30.0, 31.5] + list(np.arange(40.0, 60.0, 1.0)) + [118.5]
+    return np.array(pre), np.array(post)
+
+
+TRAINS = {"hand": hand_trains(), **{f"{rate} Hz": poisson_trains(rate, 2000.0, seed)
+                                    for rate, seed in ((8, 1), (20, 2), (50, 3))}}
+
+
+@pytest.mark.parametrize("rounding", emulation.ROUNDINGS)
+@pytest.mark.parametrize("trains", list(TRAINS))
+def test_rule_equals_spinnaker_replay_bit_for_bit(trains, rounding):
+    pre, post = TRAINS[trains]
+    name = "spinnaker-emulated:stdp" + ("" if rounding == "stochastic" else "," + rounding)
+    sim = emulated(name)
+    synapse = stdp_synapse(sim, JE, DELAY)
+    times, weights, _, _ = sim.replay(pre, post, synapse, 0.1)
+    ref = replay_rule(pre, post, rounding=rounding, **rule_parameters(synapse))
+    assert np.allclose(times, pre, rtol=0, atol=1e-9)
+    assert np.array_equal(weights, ref["weights"])          # bit for bit
+    assert len(np.unique(weights)) >= 3                     # the weight moves
+
+
+def test_rule_control_exact_rule_differs():
+    """Control: the NEURON backend's exact rule on the same trains is not the fixed-point one."""
+    pre, post = TRAINS["20 Hz"]
+    neuron = backends.load("neuron")
+    _, exact, _, _ = neuron.replay(pre, post, stdp_synapse(neuron, JE, DELAY), 0.1)
+    sim = emulated("spinnaker-emulated:stdp")
+    synapse = stdp_synapse(sim, JE, DELAY)
+    ref = replay_rule(pre, post, **rule_parameters(synapse))["weights"]
+    assert not np.array_equal(exact, ref)
+    assert np.abs(exact - ref).max() > ref.min() * 1e-3
+    _, none, _, _ = emulated("spinnaker-emulated:none").replay(pre, post, synapse, 0.1)
+    assert np.array_equal(none, exact)                       # nothing emulated: NEURON's
+
+
+# ------------------------------------------------------------------ the network, switch by switch
+
+#: a small network that fires (562 neurons, 0.19 M synapses, ~40 Hz; SMALL_SCALE's 22 neurons at
+#: the full indegree are nearly silent)
+NETWORK = {"scale": 0.05, "indegree_scale": 0.03, "dc_rate": 0.0}
+
+
+def network_run(name, ms=100.0, seed=3):
+    """Spikes (list of arrays), the weights of every projection at the start and after ``ms``
+    of NETWORK on backend ``name``, and the backend's port report."""
+    sim = backends.load(name)
+    d = derive(**NETWORK)
+    sim.setup(timestep=0.1, min_delay=d.delay, max_delay=d.delay, threads=1, rng_seed=seed)
+    E, I, recorded, drive = create(sim, d, seed=seed)
+    prj = connect(sim, E, I, drive, d, seed=seed)
+    sim.run(0.1)        # the numerics are applied at the first run; no spike arrives yet
+    before = {k: np.array(p._values(["weight"])[0]) for k, p in prj.items()}
+    sim.run(ms)
+    spikes = [np.asarray(st.magnitude) for st in
+              recorded.get_data("spikes").segments[0].spiketrains]
+    after = {k: np.array(p._values(["weight"])[0]) for k, p in prj.items()}
+    report = sim.port_report(prj, d) if hasattr(sim, "port_report") else None
+    sim.end()
+    return {"spikes": spikes, "before": before, "after": after, "report": report, "d": d}
+
+
+@pytest.fixture(scope="module")
+def runs():
+    names = ["neuron", "spinnaker-emulated:none", "spinnaker-emulated:weights",
+             "spinnaker-emulated:stdp", "spinnaker-emulated:none,peak"]
+    return {name: network_run(name) for name in names}
+
+
+def same_spikes(a, b):
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def multiples_of(w, lsb):
+    return np.array_equal(w / lsb, np.rint(w / lsb))
+
+
+def test_nothing_emulated_is_the_neuron_backend(runs):
+    assert sum(len(s) for s in runs["neuron"]["spikes"]) > 1000   # enough to compare
+    assert same_spikes(runs["spinnaker-emulated:none"]["spikes"], runs["neuron"]["spikes"])
+    for k, w in runs["neuron"]["after"].items():
+        assert np.array_equal(runs["spinnaker-emulated:none"]["after"][k], w)
+
+
+def test_weights_quantised_at_each_receptors_lsb(runs):
+    r, exact = runs["spinnaker-emulated:weights"], runs["neuron"]
+    scales = fixedpoint.weight_scales(r["d"])           # what the SpiNNaker backend chooses
+    receptor = {"driveE": "excitatory", "driveI": "excitatory", "EE": "excitatory",
+                "EI": "excitatory", "IE": "inhibitory", "II": "inhibitory"}
+    for k, name in receptor.items():
+        lsb = scales[name].lsb
+        assert multiples_of(r["before" if k == "EE" else "after"][k], lsb), k
+        assert not multiples_of(exact["after"][k], lsb), k      # the control: NEURON's are not
+        stored = fixedpoint.stored_weight(exact["before"][k][0], scales[name])
+        assert np.all(np.abs(r["after" if k != "EE" else "before"][k]) == stored * lsb), k
+    for pop in ("E", "I"):
+        for name in ("excitatory", "inhibitory"):
+            assert r["report"]["weight_scales"][pop][name]["shift"] == scales[name].shift
+    ee_lsb = scales["excitatory"].lsb
+    assert not multiples_of(r["after"]["EE"], ee_lsb)       # the rule itself stays exact
+
+
+def test_stdp_alone_quantises_only_the_plastic_weights(runs):
+    r, exact = runs["spinnaker-emulated:stdp"], runs["neuron"]
+    lsb = fixedpoint.weight_scales(r["d"])["excitatory"].lsb
+    assert multiples_of(r["after"]["EE"], lsb)
+    assert not np.array_equal(r["after"]["EE"], exact["after"]["EE"])
+    for k in r["after"]:
+        if k != "EE":
+            assert np.array_equal(r["after"][k], exact["after"][k]), k
+
+
+def test_peak_correction_scales_every_weight(runs):
+    r, exact = runs["spinnaker-emulated:none,peak"], runs["neuron"]
+    for k in r["after"]:
+        if k != "EE":
+            assert np.allclose(r["after"][k], exact["after"][k] * ALPHA_NORMALISATION, rtol=1e-12)
+    assert not same_spikes(r["spikes"], exact["spikes"])
+
+
+# ------------------------------------------------------------------ names, CLI, bad input
+
+def test_run_records_the_variant(tmp_path):
+    name = "spinnaker-emulated:weights,stdp"
+    out = tmp_path / "run"
+    p = cli("run", "--backend", name, "--scale", SMALL_SCALE, "--simtime", 20, "--presim", 5,
+            "--output", out, "--quiet")
+    assert p.returncode == 0, p.stderr
+    r = json.loads((out / "results.json").read_text())
+    assert r["backend"] == name and r["simulator"] == "NEURON"
+    assert r["spinnaker_numerics"]["deviations"] == ["weights", "stdp"]
+    assert r["spinnaker_numerics"]["corrections"]["rounding"] == "stochastic"
+    port = json.loads((out / "port.json").read_text())
+    assert port["weight_scales"] and port["backend"] == name
+
+
+@pytest.mark.parametrize("name, message", [
+    ("spinnaker-emulated:weigths", "unknown item 'weigths'"),
+    ("spinnaker-emulated:none,stdp", "'none' with deviations"),
+    ("spinnaker-emulated:weights,nearest", "add stdp"),
+    ("neuron:weights", "has no variants"),
+])
+def test_bad_names_one_line(tmp_path, name, message):
+    out = tmp_path / "run"
+    for args in (["run", "--backend", name, "--output", out],
+                 ["compare", "--backends", "nest", name, "--output", out]):
+        p = cli(*args, "--scale", SMALL_SCALE)
+        assert p.returncode == 2 and message in p.stderr, p.stderr
+        assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+    assert not out.exists()
+
+
+def test_deviation_without_spinnaker_refused(monkeypatch, capfd, tmp_path):
+    """Without sPyNNaker (its fixed point), a deviation is refused with the extra to install;
+    nothing emulated still runs on NEURON alone."""
+    import importlib.util
+    from pynn_hpc import cli as C
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "spynnaker" else real(name, *a))
+    with pytest.raises(ParameterError, match=r"pip install 'pynn_hpc\[spinnaker\]'"):
+        emulation.parse("spinnaker-emulated:weights")
+    assert emulation.parse("spinnaker-emulated:none").deviations == ()
+    code = C.main(["run", "--backend", "spinnaker-emulated", "--output", str(tmp_path / "r")])
+    err = capfd.readouterr().err
+    assert code == 2 and "pynn_hpc[spinnaker]" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+
+
+def test_names_and_directories():
+    v = emulation.parse("spinnaker-emulated")
+    assert v.deviations == tuple(d for d in emulation.DEVIATIONS if d not in emulation.PENDING)
+    assert emulation.parse("spinnaker-emulated:peak").peak and \
+        emulation.parse("spinnaker-emulated:peak").deviations == v.deviations
+    assert emulation.parse("spinnaker-emulated:stdp,truncate").rounding == "truncate"
+    assert backends.dir_name("spinnaker-emulated:weights,stdp") == "spinnaker-emulated_weights+stdp"
+    assert backends.name_of(emulated("spinnaker-emulated:weights")) == "spinnaker-emulated:weights"
+    assert backends.name_of(backends.load("neuron")) == "neuron"
