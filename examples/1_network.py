@@ -11,9 +11,9 @@ What to show in class, beside pynn_hpc/network.py (the network itself, 73 lines 
   * the same script runs on NEST or NEURON: only ``backends.load(...)`` changes;
   * the raster: irregular spiking without visible synchrony (the asynchronous irregular
     state of a balanced network);
-  * the population rate: flat after the presimulation;
-  * the E->E weights: all started at JE (dashed line) and STDP moved them to a new
-    distribution within 400 ms.
+  * the population rate: fluctuating around a constant level, E and I alike;
+  * the E->E weights: all started at JE (dashed line); STDP spread them (sd ~7 pA) in
+    400 ms, around nearly the same mean (the rule's fixed point lies near JE here).
 """
 import argparse
 
@@ -85,8 +85,8 @@ def main(argv=None):
                                        r["regime"]["asynchronous_irregular"]
                                        else r["regime"]["warning"]))
     w = np.asarray(run["weights_nA"]) * 1000
-    print(f"E->E weights: {w.size:,} synapses, from {r['derived']['JE'] * 1000:.1f} pA to "
-          f"{w.mean():.1f} +- {w.std():.1f} pA")
+    print(f"E->E weights: {w.size:,} synapses, all {r['derived']['JE'] * 1000:.1f} pA at the "
+          f"start, now {w.mean():.1f} pA with sd {w.std():.1f} pA")
     run_figure.run_figure(run, output, inhibitory=i_trains)
     print(f"written: {output}")
 

@@ -20,7 +20,8 @@ settles where they balance, without an upper bound; the window is asymmetric (at
 pair potentiates by up to 0.46 pA and depresses by up to 0.23 pA, but depression reaches
 twice as far: tau_minus 30 ms, tau_plus 15 ms); coincident spikes (dt = 0) do nothing;
 SpiNNaker keeps weights in 16-bit words (1 LSB = 0.244 pA at the network's scale) and rounds
-stochastically, so its points scatter by about an LSB around the reference, right on average.
+each update stochastically: a pair changes its weight by a whole number of LSBs, right on
+average, and the trajectory wanders a few LSBs away from the reference.
 """
 import argparse
 import json
@@ -30,7 +31,7 @@ import numpy as np
 
 from pynn_hpc import backends, parameters as P, replay
 from pynn_hpc.analysis import run_figure
-from pynn_hpc.derived import ParameterError, derive
+from pynn_hpc.derived import ParameterError
 
 #: dt = t_post + d - t_pre of the pairs (ms)
 LAGS = (-80, -60, -45, -30, -20, -15, -10, -6, -3, -1, 0, 1, 3, 6, 10, 15, 20, 30, 45, 60, 80)
@@ -40,19 +41,20 @@ READ_AFTER = 500.0      # a second presynaptic spike reads the weight out (NEST 
 
 
 def pair_trains(lags=LAGS, delay=P.NETWORK["delay"]):
-    """Pre and post trains of isolated pairs, one per lag, each followed by a read-out spike."""
-    pre, post = [], []
+    """Pre and post trains of isolated pairs, one per lag; a read-out spike before the first
+    pair and after each (the weight as stored, e.g. JE rounded to SpiNNaker's 16 bits)."""
+    pre, post = [100.0], []
     for k, lag in enumerate(lags):
-        t = 100.0 + PAIR_EVERY * k
+        t = 100.0 + PAIR_EVERY * (k + 1)
         pre += [t, t + READ_AFTER]
         post.append(t + lag - delay)        # seen at the synapse at t + lag
     return np.round(pre, 1), np.round(post, 1)
 
 
-def window(weights, w_initial):
+def window(weights):
     """Weight change of each pair (pA) from the weights after every presynaptic spike (nA)."""
-    read = np.asarray(weights, dtype=float)[1::2]
-    return (read - np.concatenate([[w_initial], read[:-1]])) * 1000.0
+    read = np.asarray(weights, dtype=float)[0::2]
+    return np.diff(read) * 1000.0
 
 
 def installed(names=None):
@@ -114,10 +116,9 @@ def main(argv=None):
 
     # 2. the STDP window: isolated pairs, one per lag
     pair_pre, pair_post = pair_trains(LAGS, delay)
-    w_initial = derive(1).JE                                  # the seed's JE, 45.6 pA
     pairs = replay_all({n: sims[n] for n in runs}, pair_pre, pair_post, delay)
-    measured = {name: window(r["weights"], w_initial) for name, r in pairs.items()}
-    expected = window(next(iter(pairs.values()))["reference"], w_initial)
+    measured = {name: window(r["weights"]) for name, r in pairs.items()}
+    expected = window(next(iter(pairs.values()))["reference"])
 
     summary = {"lags_ms": list(LAGS), "window_reference_pA": expected.tolist(),
                "window_pA": {n: v.tolist() for n, v in measured.items()},
@@ -161,9 +162,11 @@ def figure(runs, reference, measured, expected, n_pre, n_post):
         right.plot(LAGS, dw, markers[name], mfc="none", label=name)
     right.set_xlabel("dt = t_post + d - t_pre (ms)")
     right.set_ylabel("weight change of one pair (pA)")
-    right.set_title("STDP window at w = JE = 45.6 pA (potentiation ~ w^0.4, depression ~ w)",
-                    fontsize=10)
+    right.set_title("STDP window, one pair at w = JE = 45.6 pA", fontsize=10)
     right.legend(fontsize=8)
+    right.text(0.97, 0.05, r"$\Delta w = +\lambda\, w_0^{1-\mu} w^{\mu}\, e^{-dt/\tau_+}$ (dt > 0)"
+               "\n" r"$\Delta w = -\lambda \alpha\, w\, e^{dt/\tau_-}$ (dt < 0)",
+               transform=right.transAxes, ha="right", va="bottom", fontsize=9)
     fig.tight_layout()
     return fig
 
