@@ -31,8 +31,6 @@ from pynn_hpc.derived import ParameterError
 
 BASE = "spinnaker-emulated"
 DEVIATIONS = ("weights", "stdp", "alpha", "lif")
-#: deviations named but not built yet: refused when listed, left out of ``all``
-PENDING = ("alpha", "lif")
 ROUNDINGS = ("stochastic", "nearest", "truncate")
 CORRECTIONS = ("peak", "nearest", "truncate")
 
@@ -78,12 +76,8 @@ def parse(name):
     if len(set(roundings)) > 1:
         raise ParameterError(f"backend '{name}' names two roundings: give one")
     chosen = [item for item in items if item in DEVIATIONS]
-    pending = [item for item in chosen if item in PENDING]
-    if pending:
-        raise ParameterError(f"backend '{name}': the deviation '{pending[0]}' is not built yet "
-                             f"(choose from {', '.join(d for d in DEVIATIONS if d not in PENDING)})")
     if "all" in items or not (chosen or "none" in items):
-        chosen = [d for d in DEVIATIONS if d not in PENDING]
+        chosen = DEVIATIONS
     deviations = tuple(d for d in DEVIATIONS if d in chosen)
     if roundings and "stdp" not in deviations:
         raise ParameterError(f"backend '{name}': the rounding '{roundings[0]}' is the stdp "

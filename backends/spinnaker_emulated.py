@@ -19,7 +19,11 @@ how a backend name lists them are in :mod:`.emulation`; what each does here:
   are rounded as under ``weights``), 4.11 traces, decay tables, 16 postsynaptic events per
   neuron, delays in steps, and the write-back rounding of the binary (stochastic; its xorshift
   generator seeded per target neuron from ``rng_seed`` and the projection's label);
-* ``alpha``, ``lif``: sPyNNaker's alpha synapse and LIF update (not built yet: refused);
+* ``alpha``, ``lif``: the cells are sPyNNaker's IF_curr_alpha (the NEURON backend's
+  ``SpiNNakerIF_curr_alpha``, ``nmodl/SpiNNakerLIFAlpha.mod``: ``spinnaker/c/alpha_synapse.h``
+  and ``lif_neuron.h``), with its alpha synapse (``spinnaker_alpha``) and its LIF update in
+  s16.15 (``spinnaker_lif``) each switched on alone or both; their ring-buffer shifts are the
+  scales above (so each step's summed input is rounded to the LSB even without ``weights``);
 * ``peak``: every weight x ``neuron_numerics.ALPHA_NORMALISATION`` (e tau_syn) before rounding;
   ``load=R``: each receptor's weights x ``neuron_numerics.correction`` at its expected spikes per
   step (:func:`expected_loads`), before rounding.

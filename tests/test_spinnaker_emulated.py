@@ -92,14 +92,19 @@ def network_run(name, ms=100.0, seed=3):
               recorded.get_data("spikes").segments[0].spiketrains]
     after = {k: np.array(p._values(["weight"])[0]) for k, p in prj.items()}
     report = sim.port_report(prj, d) if hasattr(sim, "port_report") else None
+    names = ("spinnaker_alpha", "spinnaker_lif", "shift_E", "shift_I")
+    cell = ({n: E.get(n) for n in names} if "spinnaker_alpha" in E.celltype.get_parameter_names()
+            else None)
     sim.end()
-    return {"spikes": spikes, "before": before, "after": after, "report": report, "d": d}
+    return {"spikes": spikes, "before": before, "after": after, "report": report, "d": d,
+            "cell": cell}
 
 
 @pytest.fixture(scope="module")
 def runs():
     names = ["neuron", "spinnaker-emulated:none", "spinnaker-emulated:weights",
-             "spinnaker-emulated:stdp", "spinnaker-emulated:none,peak"]
+             "spinnaker-emulated:stdp", "spinnaker-emulated:none,peak",
+             "spinnaker-emulated:alpha", "spinnaker-emulated:lif", "spinnaker-emulated:none,load=40"]
     return {name: network_run(name) for name in names}
 
 
@@ -154,6 +159,39 @@ def test_peak_correction_scales_every_weight(runs):
     assert not same_spikes(r["spikes"], exact["spikes"])
 
 
+def test_alpha_and_lif_switch_sPyNNakers_cell(runs):
+    exact = runs["neuron"]
+    scales = fixedpoint.weight_scales(exact["d"])
+    assert exact["cell"] is None and runs["spinnaker-emulated:weights"]["cell"] is None
+    for name, (alpha, lif) in {"spinnaker-emulated:alpha": (1, 0),
+                               "spinnaker-emulated:lif": (0, 1)}.items():
+        r = runs[name]
+        assert r["cell"] == {"spinnaker_alpha": alpha, "spinnaker_lif": lif,
+                             "shift_E": scales["excitatory"].shift,
+                             "shift_I": scales["inhibitory"].shift}, name
+        for k in r["after"]:
+            if k != "EE":                                   # the weights are not touched
+                assert np.array_equal(r["after"][k], exact["after"][k]), (name, k)
+        assert not same_spikes(r["spikes"], exact["spikes"]), name
+
+
+def test_load_correction_per_receptor(runs):
+    """weights x correction(spikes per step the receptor gets at 40 Hz), per receptor."""
+    from pynn_hpc.backends.spinnaker.neuron_numerics import correction
+    r, exact = runs["spinnaker-emulated:none,load=40"], runs["neuron"]
+    d = r["d"]
+    per_step = {"excitatory": (d.rate_ext + d.CE * 40.0) * 1e-4, "inhibitory": d.CI * 40.0 * 1e-4}
+    receptor = {"driveE": "excitatory", "driveI": "excitatory", "EI": "excitatory",
+                "IE": "inhibitory", "II": "inhibitory"}
+    for k, name in receptor.items():
+        factor = correction(per_step[name])
+        assert np.allclose(r["after"][k], exact["after"][k] * factor, rtol=1e-12), k
+        pop = "E" if k in ("driveE", "IE") else "I"
+        got = r["report"]["load_correction"][f"{pop} {name}"]
+        assert got["spikes_per_step"] == pytest.approx(per_step[name], rel=1e-12)
+    assert 1.7 < correction(per_step["excitatory"]) < 1.9          # README: teaching E 1.79
+
+
 # ------------------------------------------------------------------ names, CLI, bad input
 
 def test_run_records_the_variant(tmp_path):
@@ -175,6 +213,7 @@ def test_run_records_the_variant(tmp_path):
     ("spinnaker-emulated:none,stdp", "'none' with deviations"),
     ("spinnaker-emulated:weights,nearest", "add stdp"),
     ("neuron:weights", "has no variants"),
+    ("spinnaker-emulated:alpha,load", "load=<Hz>"),
 ])
 def test_bad_names_one_line(tmp_path, name, message):
     out = tmp_path / "run"
@@ -205,7 +244,7 @@ def test_deviation_without_spinnaker_refused(monkeypatch, capfd, tmp_path):
 
 def test_names_and_directories():
     v = emulation.parse("spinnaker-emulated")
-    assert v.deviations == tuple(d for d in emulation.DEVIATIONS if d not in emulation.PENDING)
+    assert v.deviations == ("weights", "stdp", "alpha", "lif")
     assert emulation.parse("spinnaker-emulated:peak").peak and \
         emulation.parse("spinnaker-emulated:peak").deviations == v.deviations
     assert emulation.parse("spinnaker-emulated:stdp,truncate").rounding == "truncate"
