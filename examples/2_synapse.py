@@ -9,11 +9,9 @@ and from the independent plain-Python reference (pynn_hpc/reference.py).  Right:
 window, measured from the simulators: isolated pre/post pairs at several lags, the weight
 change of each (dots), against the reference (line).
 
-The rule (equations: pynn_hpc/standardmodels.py), for dt = t_post + d - t_pre (the
-postsynaptic spike as the synapse sees it, after the dendritic delay d = 1.5 ms):
-
-    dw = +lambda w0^(1-mu) w^mu exp(-dt/tau_plus)    dt > 0    (potentiation)
-    dw = -lambda alpha w exp(dt/tau_minus)           dt < 0    (depression)
+The rule's equations are in pynn_hpc/standardmodels.py (and on the figure); dt is
+t_post + d - t_pre, the postsynaptic spike as the synapse sees it, after the dendritic delay
+d = 1.5 ms: potentiation for dt > 0, depression for dt < 0.
 
 Points to make in class: potentiation grows like w^0.4 and depression like w, so the weight
 settles where they balance, without an upper bound; the window is asymmetric (at w = JE a
