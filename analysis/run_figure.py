@@ -34,11 +34,13 @@ def load(run_dir):
     ``{"results", "spiketrains", "weights_nA", "path"}``; RunError naming the file otherwise."""
     path = Path(run_dir)
     results = read_results(path)
+    for key in ("spikes_file", "weights_file"):          # both there before reading either
+        if not (path / results[key]).is_file():
+            raise RunError(f"{path / results[key]} is missing (results.json names it): run "
+                           "that directory again")
     parts = {}
     for key, read in (("spikes_file", read_spiketrains), ("weights_file", np.load)):
         file = path / results[key]
-        if not file.is_file():
-            raise RunError(f"{file} is missing (results.json names it): run that directory again")
         try:
             parts[key] = read(file)
         except Exception as err:          # whatever a damaged NIX, pickle or npy raises
