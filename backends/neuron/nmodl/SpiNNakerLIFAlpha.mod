@@ -112,6 +112,13 @@ ASSIGNED {
     exp_I
     q_I
     V_word              : membrane, raw s16.15 mV
+    v_rest_word         : parameter words the step uses
+    i_offset_word
+    v_reset_word
+    v_thresh_word
+    decay_E_double      : exp(-dt/tau_syn_E), exp(-dt/tau_syn_I), exp(-dt/taum)
+    decay_I_double
+    decay_m_double
     a_E (nA)            : spinnaker_alpha = 0: PyNN alpha current and its slope, per receptor
     b_E (nA/ms)
     a_I (nA)
@@ -184,6 +191,13 @@ VERBATIM
         lin_E = 0; exp_E = 0; q_E = 0;
         lin_I = 0; exp_I = 0; q_I = 0;
         V_word = n.V;
+        v_rest_word = n.V_rest;
+        i_offset_word = n.I_offset;
+        v_reset_word = n.V_reset;
+        v_thresh_word = n.V_thresh;
+        decay_E_double = exp(-dt / tau_syn_E);
+        decay_I_double = exp(-dt / tau_syn_I);
+        decay_m_double = exp(-dt / taum);
         refractory = 0;
         vm = spinnaker_lif ? n.V / 32768.0 : v_init;
         v_exact = v_init;
@@ -213,11 +227,10 @@ VERBATIM
             b_I += fabs(sum_I) * M_E / tau_syn_I;
             exc = sl_word(a_E);
             inh = sl_word(a_I);
-            double d_E = exp(-dt / tau_syn_E), d_I = exp(-dt / tau_syn_I);
-            a_E = (a_E + dt * b_E) * d_E;
-            b_E = b_E * d_E;
-            a_I = (a_I + dt * b_I) * d_I;
-            b_I = b_I * d_I;
+            a_E = (a_E + dt * b_E) * decay_E_double;
+            b_E = b_E * decay_E_double;
+            a_I = (a_I + dt * b_I) * decay_I_double;
+            b_I = b_I * decay_I_double;
         } else {
             alpha_synapse_t e = {(s1615_t) lin_E, (s1615_t) exp_E, (s1615_t) init_E_word,
                                  (u032_t) decay_E_word, (s1615_t) q_E};
@@ -241,7 +254,7 @@ VERBATIM
         if (!spinnaker_lif) {
             if (refractory <= 0) {
                 double a = (i_syn + i_offset) * taum / cm + v_rest;
-                v_exact = a - exp(-dt / taum) * (a - v_exact);
+                v_exact = a - decay_m_double * (a - v_exact);
             } else {
                 refractory -= 1;
             }
@@ -252,9 +265,10 @@ VERBATIM
             }
             vm = v_exact;
         } else {
-            lif_neuron_t n = {(s1615_t) V_word, sl_word(v_rest), (s1615_t) R_word,
-                              (s1615_t) exp_TC_word, sl_word(i_offset), (int32_t) refractory,
-                              sl_word(v_reset), (int32_t) T_refract_steps, sl_word(v_thresh)};
+            lif_neuron_t n = {(s1615_t) V_word, (s1615_t) v_rest_word, (s1615_t) R_word,
+                              (s1615_t) exp_TC_word, (s1615_t) i_offset_word,
+                              (int32_t) refractory, (s1615_t) v_reset_word,
+                              (int32_t) T_refract_steps, (s1615_t) v_thresh_word};
             fired = lif_neuron_step(&n, exc, inh);
             V_word = n.V;
             refractory = n.refract_timer;
