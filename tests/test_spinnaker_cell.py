@@ -265,3 +265,18 @@ def test_bad_parameter_is_refused(sim):
     with pytest.raises(ParameterError, match="does not fit S1615"):
         sim.setup(timestep=DT, min_delay=DT, max_delay=DELAY)
         sim.Population(1, celltype(sim, v_thresh=1e6))
+
+
+def test_a_header_change_rebuilds_the_mechanisms(tmp_path, monkeypatch):
+    """The SpiNNaker headers the cell includes are part of the mechanisms' hash (cache key)."""
+    import shutil
+    from pynn_hpc.backends.neuron import mechanisms
+    before = mechanisms.digest("9.0", "0.13")
+    copy = tmp_path / "c"
+    shutil.copytree(mechanisms.SPINNAKER_C, copy)
+    monkeypatch.setattr(mechanisms, "SPINNAKER_C", copy)
+    assert {"s1615.h", "alpha_synapse.h", "lif_neuron.h"} <= set(mechanisms.headers())
+    assert mechanisms.digest("9.0", "0.13") == before
+    with open(copy / "lif_neuron.h", "a") as f:
+        f.write("\n")
+    assert mechanisms.digest("9.0", "0.13") != before
