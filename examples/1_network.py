@@ -80,7 +80,8 @@ def main(argv=None):
     run, i_trains = simulate(sim, args.seed, args.threads, args.simtime)
     r = run["results"]
     print(f"{r['simulator']} {r['simulator_version']}: {r['n_neurons']:,} neurons; "
-          f"E rate {r['rate_hz']:.2f} Hz, CV(ISI) {r['cv_isi']:.2f}, synchrony "
+          f"E rate {r['rate_hz']:.2f} Hz ({r['n_spikes']:,} spikes of {r['n_recorded']:,} "
+          f"neurons), CV(ISI) {r['cv_isi']:.2f}, synchrony "
           f"{r['synchrony']:.4f}: " + ("asynchronous irregular" if
                                        r["regime"]["asynchronous_irregular"]
                                        else r["regime"]["warning"]))

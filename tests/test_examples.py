@@ -32,14 +32,24 @@ def check_png(path):
     assert pixels[..., :3].std() > 0.05
 
 
+def simtime():
+    return COMPARE_NETWORK[COMPARE_NETWORK.index("--simtime") + 1]
+
+
 @pytest.mark.parametrize("backend", ["nest", "neuron"])
-def test_network_example_is_asynchronous_irregular(tmp_path, backend):
-    p = example("1_network.py", "--backend", backend, "--output", "net.png", cwd=tmp_path)
+def test_network_example_is_pynn_hpc_runs_network(tmp_path, backend, comparison):
+    """Example 1 is the network of 'pynn-hpc run': the same spikes as the shared comparison's
+    run of seed 1 (its extra I recording changes nothing), asynchronous irregular."""
+    p = example("1_network.py", "--backend", backend, "--simtime", simtime(), "--output",
+                "net.png", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     check_png(tmp_path / "net.png")
-    rate = float(re.search(r"E rate ([\d.]+) Hz", p.stdout).group(1))
-    assert regime.RATE_MIN <= rate <= regime.RATE_MAX
+    rate, spikes = re.search(r"E rate ([\d.]+) Hz \(([\d,]+) spikes", p.stdout).groups()
+    assert regime.RATE_MIN <= float(rate) <= regime.RATE_MAX
     assert "asynchronous irregular" in p.stdout
+    source, _ = comparison
+    run = json.loads((source / "runs" / f"{backend}-seed1" / "results.json").read_text())
+    assert int(spikes.replace(",", "")) == run["n_spikes"]
     # STDP spread the weights, all JE (263.3 pA at this indegree) at the start
     start, mean, sd = map(float, re.search(r"all ([\d.]+) pA at the start, now ([\d.]+) pA "
                                            r"with sd ([\d.]+) pA", p.stdout).groups())
@@ -86,8 +96,7 @@ def test_two_backends_example_reuses_the_comparisons_runs(tmp_path, comparison):
         for seed in seeds:
             shutil.copytree(source / "runs" / f"{backend}-seed{seed}",
                             tmp_path / "cmp" / "runs" / f"{backend}-seed{seed}")
-    simtime = COMPARE_NETWORK[COMPARE_NETWORK.index("--simtime") + 1]
-    p = example("3_two_backends.py", "--seeds", *seeds, "--simtime", simtime,
+    p = example("3_two_backends.py", "--seeds", *seeds, "--simtime", simtime(),
                 "--output", "cmp", cwd=tmp_path)
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stdout.count("reusing") == 2 * len(seeds) and "running" not in p.stdout
