@@ -18,8 +18,9 @@ open it in a browser) and report.md, and the runs themselves.
 
 The verdict is statistical: with few seeds a real difference can go unseen, and a simulator
 identical to the reference can be judged different now and then; compare says how often and
-what it could detect, or that the seeds are too few for a verdict.  Ten teaching runs take
-about a minute on two cores; repeating the command reuses them.
+what it could detect, or that the seeds are too few for a verdict.  Ten teaching runs, two
+at a time (--jobs 2), should take about a minute on two idle cores (estimated from single
+runs, not timed); repeating the command reuses them.
 """
 import argparse
 import subprocess
@@ -36,7 +37,9 @@ def main(argv=None):
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5],
                         help="one run per simulator and seed (default: 1 2 3 4 5)")
     parser.add_argument("--simtime", type=float, help="ms after the presimulation (default 300)")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="per run (default 1)")
+    parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2: one per "
+                        "core of a laptop; the report's timing table says they shared it)")
     parser.add_argument("--output", default="two_backends", help="directory for the comparison "
                         "and the runs (default: %(default)s)")
     parser.add_argument("--figure", help="figure file (default: OUTPUT/two_backends.png)")
@@ -51,7 +54,7 @@ def main(argv=None):
     # the command line a lecturer can type instead (pynn-hpc is installed with the package)
     command = ["compare", "--backends", *args.backends, "--reference", args.backends[0],
                "--seeds", *map(str, args.seeds), "--preset", "teaching",
-               "--threads", str(args.threads), "--output", args.output]
+               "--threads", str(args.threads), "--jobs", str(args.jobs), "--output", args.output]
     if args.simtime:
         command += ["--simtime", str(args.simtime)]
     print("pynn-hpc " + " ".join(command), flush=True)
