@@ -223,7 +223,7 @@ figcaption { font-size: 0.85rem; color: #444; }
 
 
 def _cell(text):
-    text = html.escape(text.replace("+-", "±"))
+    text = html.escape(text.replace("+-", "±"), quote=False)
     return text.replace("DIFFERS", '<span class="differs">DIFFERS</span>')
 
 
