@@ -297,7 +297,7 @@ def test_two_runs_at_a_time_give_the_same_runs_and_verdict(comparison, tmp_path)
     assert c2["agrees"] == c1["agrees"] and c2["statistics"] == c1["statistics"]
     assert c2["timing"]["jobs"] == 2 and c2["timing"]["parallel"] is True
     assert c2["timing"]["backends"]["neuron"]["jobs"] == [2, 2, 2]
-    assert "up to 2 runs ran at a time" in (out / "report.md").read_text()
+    assert "Up to 2 runs ran at a time (compare --jobs 2)" in (out / "report.md").read_text()
     lines = [x for x in stdout.splitlines() if ": done in " in x]
     assert len(lines) == 6 and len(re.findall(r"running \([1-6] of 6\)", stdout)) == 6
 
