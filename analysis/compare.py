@@ -454,7 +454,8 @@ def table(report):
             cells.append(f"{_cell(e['p_value'], '.2g')} ({_cell(e['p_adjusted'], '.2g')})")
             cells.append(_detectable_cell(e["detectable"]))
             if e["median_ks"] is None or entry["tolerance_ks"] is None:
-                cells.append(f"{_cell(e['median_ks'], '.3f')} / {_cell(entry['tolerance_ks'], '.3f')}")
+                cells.append(f"{_cell(e['median_ks'], '.3f')} / "
+                             f"{_cell(entry['tolerance_ks'], '.3f')}")
             else:
                 cells.append(f"{e['median_ks']:.3f} / {entry['tolerance_ks']:.3f} = "
                              f"{e['median_ks'] / entry['tolerance_ks']:.2f}")

@@ -1,7 +1,7 @@
 """Cross-simulator comparison: NEURON judged against NEST's seed-to-seed spread (the verdict
-itself on synthetic runs: test_verdict.py), a network that is really different caught, bad input, and a comparison that survives real use: reused runs of
-another network refused, failed runs reported, signals, no verdict without spread
-(pynn-hpc compare)."""
+itself on synthetic runs: test_verdict.py), a network that is really different caught, bad
+input, and a comparison that survives real use: reused runs of another network refused, failed
+runs reported, signals, no verdict without spread (pynn-hpc compare)."""
 import json
 import os
 import pickle
@@ -79,7 +79,8 @@ def test_a_network_with_other_plasticity_is_caught(comparison, tmp_path):
     assert report["agrees"]["nest, w0 x 1.5"] is False
     weight = report["statistics"]["weight"]["nest, w0 x 1.5"]
     assert weight["agrees"] is False and weight["p_adjusted"] <= 0.05
-    assert weight["effect"]["ci"][0] > 0                 # heavier weights, and surely so
+    assert weight["effect"]["difference"] > 0              # heavier weights, every run apart:
+    assert weight["p_value"] == pytest.approx(1 / 126)     # the smallest p-value of 5 + 4 runs
     # and the CLI refuses to compare the two as if they were one network
     p = cli("compare", out / "runs" / "nest-seed1", tmp_path / "w0-1", "--output",
             tmp_path / "refused")
