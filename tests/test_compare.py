@@ -315,6 +315,19 @@ def test_spikes_are_read_from_nix_and_from_pickle_alike(comparison, tmp_path):
         for stat in STATISTICS:
             assert np.array_equal(loaded["distributions"][stat],
                                   original["distributions"][stat]), (name, stat)
+    # our NIX reader (nixio directly) gives what Neo's NixIO gives, annotations included
+    from neo.io import NixIO
+    io = NixIO(str(source / results["spikes_file"]), mode="ro")
+    try:
+        by_neo = io.read_block().segments[0].spiketrains
+    finally:
+        io.close()
+    assert len(by_neo) == len(trains) > 0
+    for ours, theirs in zip(trains, by_neo):
+        assert np.array_equal(ours.magnitude, theirs.magnitude) and ours.units == theirs.units
+        assert (ours.t_start, ours.t_stop, ours.name) == (theirs.t_start, theirs.t_stop,
+                                                          theirs.name)
+        assert ours.annotations == theirs.annotations and "source_index" in ours.annotations
 
 
 def test_distributions_are_cached_beside_the_run_and_recomputed_when_it_changes(comparison,
