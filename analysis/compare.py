@@ -161,6 +161,29 @@ def read_results(path):
     return results
 
 
+def check_run_files(path, results):
+    """RunError unless the spikes and weights files that ``results`` names are in ``path``."""
+    for key in ("spikes_file", "weights_file"):
+        if not (path / results[key]).is_file():
+            raise RunError(f"{path / results[key]} is missing (results.json names it): run "
+                           "that directory again")
+
+
+def read_run_files(path, results):
+    """(spike trains, E->E weight sample in nA) of run ``path``; RunError naming the file."""
+    check_run_files(path, results)
+    parts = []
+    for key, read in (("spikes_file", read_spiketrains), ("weights_file", np.load)):
+        file = path / results[key]
+        try:
+            parts.append(read(file))
+        except Exception as err:          # whatever a damaged NIX, pickle or npy raises
+            raise RunError(f"{file} cannot be read ({type(err).__name__}: "
+                           f"{str(err).splitlines()[0] if str(err) else ''}): run that "
+                           "directory again")
+    return parts[0], parts[1]
+
+
 def load_run(path, bin_ms=5.0, n_correlated=200):
     """results.json, spikes and weights of a ``pynn-hpc run`` output directory, with its
     distributions (key ``distributions``); RunError if a file is missing or unreadable.
@@ -169,26 +192,15 @@ def load_run(path, bin_ms=5.0, n_correlated=200):
     takes seconds, and a comparison reads every run again."""
     path = Path(path)
     results = read_results(path)
-    for key in ("spikes_file", "weights_file"):
-        if not (path / results[key]).is_file():
-            raise RunError(f"{path / results[key]} is missing (results.json names it): run "
-                           "that directory again")
+    check_run_files(path, results)
     cache_key = _cache_key(path, results, bin_ms, n_correlated)
     dist = _cached(path, cache_key)
     if dist is not None:
         return dict(results, path=str(path), distributions=dist)
-    files = {}
-    for key, read in (("spikes_file", read_spiketrains), ("weights_file", np.load)):
-        file = path / results[key]
-        try:
-            files[key] = read(file)
-        except Exception as err:          # whatever a damaged NIX, pickle or npy raises
-            raise RunError(f"{file} cannot be read ({type(err).__name__}: "
-                           f"{str(err).splitlines()[0] if str(err) else ''}): run that "
-                           "directory again")
+    spiketrains, weights = read_run_files(path, results)
     t0 = results["presim_ms"]
-    dist = distributions(files["spikes_file"], t0, t0 + results["simtime_ms"],
-                         files["weights_file"], bin_ms, n_correlated)
+    dist = distributions(spiketrains, t0, t0 + results["simtime_ms"], weights, bin_ms,
+                         n_correlated)
     _store(path, cache_key, dist)
     return dict(results, path=str(path), distributions=dist)
 

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .compare import RunError, read_results, read_spiketrains  # noqa: E402
+from .compare import RunError, read_results, read_run_files  # noqa: E402
 
 COLOURS = {"E": "C0", "I": "C3"}
 
@@ -34,21 +34,9 @@ def load(run_dir):
     ``{"results", "spiketrains", "weights_nA", "path"}``; RunError naming the file otherwise."""
     path = Path(run_dir)
     results = read_results(path)
-    for key in ("spikes_file", "weights_file"):          # both there before reading either
-        if not (path / results[key]).is_file():
-            raise RunError(f"{path / results[key]} is missing (results.json names it): run "
-                           "that directory again")
-    parts = {}
-    for key, read in (("spikes_file", read_spiketrains), ("weights_file", np.load)):
-        file = path / results[key]
-        try:
-            parts[key] = read(file)
-        except Exception as err:          # whatever a damaged NIX, pickle or npy raises
-            raise RunError(f"{file} cannot be read ({type(err).__name__}: "
-                           f"{str(err).splitlines()[0] if str(err) else ''}): run that "
-                           "directory again")
-    return {"results": results, "spiketrains": parts["spikes_file"],
-            "weights_nA": np.asarray(parts["weights_file"], dtype=float), "path": str(path)}
+    spiketrains, weights = read_run_files(path, results)
+    return {"results": results, "spiketrains": spiketrains,
+            "weights_nA": np.asarray(weights, dtype=float), "path": str(path)}
 
 
 def _times_ms(train):
