@@ -28,6 +28,25 @@ how a backend name lists them are in :mod:`.emulation`; what each does here:
   ``load=R``: each receptor's weights x ``neuron_numerics.correction`` at its expected spikes per
   step (:func:`expected_loads`), before rounding.
 
+A weight correction k is a change of the units of the synaptic current, not of the model:
+what the synapse stores is k x the weight the user wrote, so that sPyNNaker's alpha synapse
+turns it into the current the exact one gives.  Everything that is a weight is stored in the
+same units, so a synapse behaves in stored units exactly as the uncorrected one in the user's.
+In the power law (equations: :mod:`pynn_hpc.standardmodels`), with w' = k w:
+
+    potentiation  w' + lambda (k w0)^(1-mu) w'^mu Kplus = k (w + lambda w0^(1-mu) w^mu Kplus)
+    depression    w' - lambda alpha w' Kminus          = k (w - lambda alpha w Kminus)
+
+so ``w0`` (a weight: nA) is stored x k on every plastic projection whose weights are, and
+A_plus (lambda), A_minus (lambda alpha), mu and the time constants are not (the depression is
+linear in w; the rule has no upper bound, and its lower one, 0, is the same in any unit).  The
+receptor's LSB is chosen from the stored weights (as the SpiNNaker backend would choose it on a
+board for weights the user had scaled: ``peak`` moves the seed's excitatory LSB from 0.244 to
+0.488 pA), the fixed-point rule's words from the stored w0.  Weights read through PyNN
+(``Projection.get``, ``sample``: results.json's ``weights_EE``, weights_EE.npy, ``compare``)
+are in the user's units, stored / k, as is ``w0``; weights set after the first run are stored
+x k and rounded as at the first run.  ``port.json`` gives k per projection (``weight_factor``).
+
 The weight scales are fixed per run (``port.json`` lists them, with the numerics used);
 results.json's ``backend`` is the name as given and ``spinnaker_numerics`` what was on.
 Memory and time are the NEURON backend's (the fixed-point rule adds ~100 B per neuron).
@@ -100,6 +119,46 @@ def run(simtime, callbacks=None):
     return pyNN.neuron.run(simtime, callbacks)
 
 
+class Projection(_NeuronProjection):
+    """The NEURON backend's Projection, read and set in the user's units (module doc): from the
+    first run on, its synapses store ``_weight_factor`` (k) x the weights and w0 given, rounded
+    at ``_weight_scale`` (None: not quantised)."""
+    __doc__ = _NeuronProjection.__doc__ + __doc__
+    _weight_factor = 1.0
+    _weight_scale = None
+    _stored_units = False               # the numerics have been applied (first run)
+    _fixed_point = False                # the plastic matrices run the fixed-point rule
+
+    def _values(self, names, positions=None, indices=None):
+        out = super()._values(names, positions, indices)
+        k = self._weight_factor
+        return [v / k if name == "weight" and k != 1.0 else v for name, v in zip(names, out)]
+
+    def stored_weights(self):
+        """nA: the weights of the local connections as the synapses hold them (k x the user's)."""
+        return super()._values(["weight"])[0]
+
+    def stored_rule(self):
+        """The plastic rule's parameters as the synapses use them: w0 x k (module doc)."""
+        return dict(self._rule, w0=self._rule["w0"] * self._weight_factor)
+
+    def _set_attributes(self, parameter_space):
+        names = list(parameter_space.keys())        # (``set`` here is PyNN's procedural set)
+        if not self._stored_units:
+            return super()._set_attributes(parameter_space)
+        rule = [name for name in names if name in _synapses.RULE_PARAMETERS]
+        if self._fixed_point and rule:
+            raise ValueError(f"{self.label}: {NAME} fixes the fixed-point rule's parameters at "
+                             f"the first run: set {', '.join(rule)} before it")
+        super()._set_attributes(parameter_space)
+        if "weight" in names:
+            k, scale = self._weight_factor, self._weight_scale
+            _map_weights(self, lambda w: w * k if scale is None else rounded(w * k, scale))
+        if "w0" in names and self._plastic:
+            for m in self._matrices:
+                m.w0 = self.stored_rule()["w0"]
+
+
 def check_fits(d, processes=1, options=None):
     """The NEURON backend's host-memory check (its costs; the emulation adds ~100 B/neuron)."""
     from pynn_hpc import estimate
@@ -145,8 +204,8 @@ def weight_factors(projections):
 
 
 def _local_weights(prj):
-    """The weights (nA) of ``prj``'s connections on this process, drive or matrix."""
-    return prj._values(["weight"])[0]
+    """The stored weights (nA) of ``prj``'s connections on this process, drive or matrix."""
+    return prj.stored_weights()
 
 
 def _map_weights(prj, fn):
@@ -208,10 +267,14 @@ def _prepare():
     """Apply the variant's numerics to every projection made since setup (see module doc)."""
     _state["prepared"] = True
     v = _variant()
-    projections = [p for p in _projections if isinstance(p, _NeuronProjection)]
+    projections = [p for p in _projections if isinstance(p, Projection)]
     for prj, factor in zip(projections, weight_factors(projections)):
-        if factor != 1.0:
+        prj._weight_factor, prj._stored_units = factor, True
+        if factor != 1.0:                   # the weights and the rule's w0 in stored units
             _map_weights(prj, lambda w: w * factor)
+            if prj._plastic:
+                for m in prj._matrices:
+                    m.w0 = prj.stored_rule()["w0"]
     cells = v.on("alpha") or v.on("lif")
     if not (v.on("weights") or v.on("stdp") or cells):
         return
@@ -227,11 +290,13 @@ def _prepare():
         if scale is None:
             continue                        # no connection here (MPI) or all weights 0
         if v.on("weights") or (v.on("stdp") and prj._plastic):
+            prj._weight_scale = scale
             _map_weights(prj, lambda w: rounded(w, scale))
         if v.on("stdp") and prj._plastic:
+            prj._fixed_point = True
             seeds = target_seeds(_state["seed"], prj.label or "", prj.post.size)
             for m, posts in zip(prj._matrices, prj._matrix_posts):
-                fixed_point_rule(m, prj._rule, prj._delay, scale, seeds[posts],
+                fixed_point_rule(m, prj.stored_rule(), prj._delay, scale, seeds[posts],
                                  _state["timestep"], v.rounding)
             for nc in prj._post_netcons:
                 nc.delay = prj._delay       # the matrix reads a spike's step at arrival - d
@@ -242,10 +307,13 @@ def port_report(projections, d=None):
     v = _variant()
     scales = {label: {r: s.as_dict() for r, s in by_receptor.items()}
               for label, by_receptor in _state["scales"].items()}
+    factors = {name: prj._weight_factor for name, prj in _named(projections).items()
+               if isinstance(prj, Projection)}
     lines = [f"{NAME}: NEURON with SpiNNaker's numerics: "
              + (", ".join(v.deviations) or "none")
              + (f" (write-back rounding {v.rounding})" if v.on("stdp") else "")
-             + (", weights x e tau_syn" if v.peak else "")]
+             + (", weights and w0 stored x e tau_syn (read back in the given units)"
+                if v.peak else "")]
     for key, c in _state["load_correction"].items():
         lines.append(f"  {key}: weights x {c['factor']:.3f} (load {c['spikes_per_step']:.2f} "
                      f"spikes per step at {v.load_rate:g} Hz)")
@@ -254,7 +322,14 @@ def port_report(projections, d=None):
             f"{r} LSB {s.lsb * 1000:.4g} pA (max {s.max_weight:.4g} nA)"
             for r, s in by_receptor.items()))
     return {"backend": NAME, "spinnaker_numerics": v.as_dict(), "weight_scales": scales,
-            "load_correction": _state["load_correction"], "summary": lines}
+            "load_correction": _state["load_correction"], "weight_factor": factors,
+            "summary": lines}
+
+
+def _named(projections):
+    """{name: Projection} from such a dict (the network's: EE, EI, ...) or from a sequence."""
+    return dict(projections) if isinstance(projections, dict) else \
+        {prj.label: prj for prj in projections}
 
 
 # -- one synapse --------------------------------------------------------------------------------

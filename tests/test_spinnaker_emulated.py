@@ -91,13 +91,14 @@ def network_run(name, ms=100.0, seed=3):
     spikes = [np.asarray(st.magnitude) for st in
               recorded.get_data("spikes").segments[0].spiketrains]
     after = {k: np.array(p._values(["weight"])[0]) for k, p in prj.items()}
+    stored = {k: np.array(p.stored_weights()) for k, p in prj.items() if hasattr(p, "stored_weights")}
     report = sim.port_report(prj, d) if hasattr(sim, "port_report") else None
     names = ("spinnaker_alpha", "spinnaker_lif", "shift_E", "shift_I")
     cell = ({n: E.get(n) for n in names} if "spinnaker_alpha" in E.celltype.get_parameter_names()
             else None)
     sim.end()
-    return {"spikes": spikes, "before": before, "after": after, "report": report, "d": d,
-            "cell": cell}
+    return {"spikes": spikes, "before": before, "after": after, "stored": stored,
+            "report": report, "d": d, "cell": cell}
 
 
 @pytest.fixture(scope="module")
@@ -152,11 +153,14 @@ def test_stdp_alone_quantises_only_the_plastic_weights(runs):
 
 
 def test_peak_correction_scales_every_weight(runs):
+    """Stored x e tau_syn, read back as given (a change of units: see the fixed-trains tests)."""
     r, exact = runs["spinnaker-emulated:none,peak"], runs["neuron"]
     for k in r["after"]:
         if k != "EE":
-            assert np.allclose(r["after"][k], exact["after"][k] * ALPHA_NORMALISATION, rtol=1e-12)
-    assert not same_spikes(r["spikes"], exact["spikes"])
+            assert np.allclose(r["stored"][k], exact["after"][k] * ALPHA_NORMALISATION, rtol=1e-12)
+            assert np.allclose(r["after"][k], exact["after"][k], rtol=1e-12), k
+    assert r["report"]["weight_factor"]["EE"] == ALPHA_NORMALISATION
+    assert not same_spikes(r["spikes"], exact["spikes"])       # the exact cell: a larger current
 
 
 def test_alpha_and_lif_switch_sPyNNakers_cell(runs):
@@ -185,11 +189,112 @@ def test_load_correction_per_receptor(runs):
                 "IE": "inhibitory", "II": "inhibitory"}
     for k, name in receptor.items():
         factor = correction(per_step[name])
-        assert np.allclose(r["after"][k], exact["after"][k] * factor, rtol=1e-12), k
+        assert np.allclose(r["stored"][k], exact["after"][k] * factor, rtol=1e-12), k
+        assert np.allclose(r["after"][k], exact["after"][k], rtol=1e-12), k     # read as given
+        assert r["report"]["weight_factor"][k] == pytest.approx(factor, rel=1e-12), k
         pop = "E" if k in ("driveE", "IE") else "I"
         got = r["report"]["load_correction"][f"{pop} {name}"]
         assert got["spikes_per_step"] == pytest.approx(per_step[name], rel=1e-12)
     assert 1.7 < correction(per_step["excitatory"]) < 1.9          # README: teaching E 1.79
+
+
+# ------------------------------------------------------------------ a weight correction is a unit
+
+def fixed_trains_run(name, ms=1000.0, n_pre=10, n_post=4):
+    """Plastic E->E synapses between fixed trains: 10 Poisson sources (20 Hz) onto 4 neurons
+    whose spikes a constant current fixes (10 to 35 Hz; their 1000 nF membranes move by < 1e-3
+    mV per input), so the weights change only through the rule, whatever their size.  Returns
+    the weights read through PyNN, as stored, the postsynaptic spikes and the port report."""
+    sim = backends.load(name)
+    sim.setup(timestep=0.1, min_delay=DELAY, max_delay=DELAY, threads=1, rng_seed=3)
+    trains = [poisson_trains(20.0, ms, seed)[0] for seed in range(n_pre)]
+    pre = sim.Population(n_pre, sim.SpikeSourceArray(spike_times=trains), label="pre")
+    cm, v_inf = 1000.0, np.linspace(22.0, 40.0, n_post)         # nF; mV the current drives to
+    cell = sim.IF_curr_alpha(**dict(P.NEURON, cm=cm, i_offset=v_inf * cm / P.NEURON["tau_m"]))
+    post = sim.Population(n_post, cell, label="post")
+    post.record("spikes")
+    prj = sim.Projection(pre, post, sim.AllToAllConnector(), stdp_synapse(sim, JE, DELAY),
+                         receptor_type="excitatory", label="EE")
+    sim.run(ms)
+    out = {"weights": np.array(prj.get("weight", format="list", with_address=False)),
+           "stored": np.array(prj.stored_weights()),
+           "w0": prj.get("w0", format="list", with_address=False),
+           "matrix_w0": [m.w0 for m in prj._matrices],
+           "spikes": [np.asarray(st.magnitude)
+                      for st in post.get_data("spikes").segments[0].spiketrains],
+           "report": sim.port_report({"EE": prj})}
+    sim.end()
+    return out
+
+
+@pytest.fixture(scope="module")
+def fixed_trains():
+    names = ["spinnaker-emulated:none", "spinnaker-emulated:none,peak", "spinnaker-emulated:stdp",
+             "spinnaker-emulated:stdp,peak", "spinnaker-emulated:stdp,load=40"]
+    return {name: fixed_trains_run(name) for name in names}
+
+
+def test_weight_correction_is_a_unit_exact_rule(fixed_trains):
+    """``peak`` on the exact rule: w and w0 stored x k, the same weights read back (to 1e-12)."""
+    ref, r = fixed_trains["spinnaker-emulated:none"], fixed_trains["spinnaker-emulated:none,peak"]
+    assert same_spikes(r["spikes"], ref["spikes"]) and sum(map(len, ref["spikes"])) > 300
+    assert np.ptp(ref["weights"]) > 0.05 * JE                     # the rule moved them
+    assert np.allclose(r["weights"], ref["weights"], rtol=1e-12, atol=0)
+    assert np.allclose(r["stored"], ref["weights"] * ALPHA_NORMALISATION, rtol=1e-12, atol=0)
+    assert set(r["w0"]) == {P.STDP["w0"]}                         # read back as given
+    assert np.allclose(r["matrix_w0"], P.STDP["w0"] * ALPHA_NORMALISATION, rtol=1e-15)
+    assert r["report"]["weight_factor"] == {"EE": ALPHA_NORMALISATION}
+
+
+@pytest.mark.parametrize("correction", ["peak", "load=40"])
+def test_weight_correction_is_a_unit_fixed_point_rule(fixed_trains, correction):
+    """With the fixed-point rule, the corrected weights read back equal the uncorrected ones to
+    the LSB (stochastic write-back at a different LSB: not bit for bit); the LSB is chosen from
+    the stored weights (``peak``: 0.488 pA instead of 0.244)."""
+    ref = fixed_trains["spinnaker-emulated:stdp"]
+    r = fixed_trains["spinnaker-emulated:stdp," + correction]
+    assert same_spikes(r["spikes"], ref["spikes"])
+    k = r["report"]["weight_factor"]["EE"]
+    assert k != 1.0
+    scale = fixedpoint.scales_from_weights({"excitatory": [k * JE]})["excitatory"]
+    assert r["report"]["weight_scales"]["post"]["excitatory"]["shift"] == scale.shift
+    assert multiples_of(r["stored"], scale.lsb)
+    assert np.allclose(r["weights"], r["stored"] / k, rtol=1e-12, atol=0)
+    lsb = scale.lsb / k                                           # in the user's units
+    ref_lsb = fixedpoint.scales_from_weights({"excitatory": [JE]})["excitatory"].lsb
+    assert np.abs(ref["weights"] - JE).max() > 8 * max(lsb, ref_lsb)   # the rule moved them
+    diff = r["weights"] - ref["weights"]
+    assert abs(diff.mean()) < lsb                                 # unscaled w0: ~ -4.5 pA
+    assert np.abs(diff).max() <= 4 * max(lsb, ref_lsb)
+
+
+def few_synapses(name):
+    """3 x 2 plastic synapses on ``name``, after its first run (the numerics applied)."""
+    sim = backends.load(name)
+    sim.setup(timestep=0.1, min_delay=DELAY, max_delay=DELAY, threads=1, rng_seed=3)
+    pre = sim.Population(3, sim.SpikeSourceArray(spike_times=[[]] * 3))
+    post = sim.Population(2, sim.IF_curr_alpha(**P.NEURON))
+    prj = sim.Projection(pre, post, sim.AllToAllConnector(), stdp_synapse(sim, JE, DELAY),
+                         receptor_type="excitatory")
+    sim.run(0.1)
+    return sim, prj
+
+
+def test_weights_set_after_the_first_run_are_stored_in_the_same_units():
+    sim, prj = few_synapses("spinnaker-emulated:none,peak")       # the exact rule
+    prj.set(w0=0.002)
+    assert set(prj.get("w0", format="list", with_address=False)) == {0.002}
+    assert np.allclose([m.w0 for m in prj._matrices], 0.002 * ALPHA_NORMALISATION, rtol=1e-15)
+    sim.end()
+    sim, prj = few_synapses("spinnaker-emulated:stdp,peak")       # the fixed-point rule
+    prj.set(weight=0.05)
+    lsb = prj._weight_scale.lsb
+    assert np.all(prj.stored_weights() == np.rint(0.05 * ALPHA_NORMALISATION / lsb) * lsb)
+    got = np.array(prj.get("weight", format="list", with_address=False))
+    assert np.all(np.abs(got - 0.05) <= lsb / ALPHA_NORMALISATION / 2)
+    with pytest.raises(ValueError, match="set w0 before it"):
+        prj.set(w0=0.002)
+    sim.end()
 
 
 # ------------------------------------------------------------------ names, CLI, bad input
