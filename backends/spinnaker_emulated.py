@@ -40,12 +40,14 @@ In the power law (equations: :mod:`pynn_hpc.standardmodels`), with w' = k w:
 so ``w0`` (a weight: nA) is stored x k on every plastic projection whose weights are, and
 A_plus (lambda), A_minus (lambda alpha), mu and the time constants are not (the depression is
 linear in w; the rule has no upper bound, and its lower one, 0, is the same in any unit).  The
-receptor's LSB is chosen from the stored weights (as the SpiNNaker backend would choose it on a
-board for weights the user had scaled: ``peak`` moves the seed's excitatory LSB from 0.244 to
-0.488 pA), the fixed-point rule's words from the stored w0.  Weights read through PyNN
-(``Projection.get``, ``sample``: results.json's ``weights_EE``, weights_EE.npy, ``compare``)
-are in the user's units, stored / k, as is ``w0``; weights set after the first run are stored
-x k and rounded as at the first run.  ``port.json`` gives k per projection (``weight_factor``).
+receptor's LSB is chosen from the stored weights, as the SpiNNaker backend would choose it on a
+board for weights the user had scaled (the seed's excitatory LSB, 0.244 pA, stays with ``peak``,
+k = 0.886, and becomes 0.488 pA with k = 1.79); the fixed-point rule's words are computed from
+the stored w0.  Weights read through PyNN (``Projection.get``, ``sample``: results.json's
+``weights_EE``, weights_EE.npy, ``compare``) are in the user's units, stored / k, as is ``w0``;
+weights set after the first run are stored x k and rounded as at the first run.  ``port.json``
+gives k per projection (``weight_factor``).  (On the exact cell, without ``alpha``, the
+correction does change the current: k x the exact one.)
 
 The weight scales are fixed per run (``port.json`` lists them, with the numerics used);
 results.json's ``backend`` is the name as given and ``spinnaker_numerics`` what was on.

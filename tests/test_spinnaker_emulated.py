@@ -91,7 +91,8 @@ def network_run(name, ms=100.0, seed=3):
     spikes = [np.asarray(st.magnitude) for st in
               recorded.get_data("spikes").segments[0].spiketrains]
     after = {k: np.array(p._values(["weight"])[0]) for k, p in prj.items()}
-    stored = {k: np.array(p.stored_weights()) for k, p in prj.items() if hasattr(p, "stored_weights")}
+    stored = {k: np.array(p.stored_weights()) for k, p in prj.items()
+              if hasattr(p, "stored_weights")}
     report = sim.port_report(prj, d) if hasattr(sim, "port_report") else None
     names = ("spinnaker_alpha", "spinnaker_lif", "shift_E", "shift_I")
     cell = ({n: E.get(n) for n in names} if "spinnaker_alpha" in E.celltype.get_parameter_names()
@@ -249,8 +250,8 @@ def test_weight_correction_is_a_unit_exact_rule(fixed_trains):
 @pytest.mark.parametrize("correction", ["peak", "load=40"])
 def test_weight_correction_is_a_unit_fixed_point_rule(fixed_trains, correction):
     """With the fixed-point rule, the corrected weights read back equal the uncorrected ones to
-    the LSB (stochastic write-back at a different LSB: not bit for bit); the LSB is chosen from
-    the stored weights (``peak``: 0.488 pA instead of 0.244)."""
+    the LSB (the stochastic write-back rounds other numbers: not bit for bit); the LSB is chosen
+    from the stored weights."""
     ref = fixed_trains["spinnaker-emulated:stdp"]
     r = fixed_trains["spinnaker-emulated:stdp," + correction]
     assert same_spikes(r["spikes"], ref["spikes"])
