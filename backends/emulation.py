@@ -19,6 +19,9 @@ corrections (what a porting user can change)
                  mean current (R: e.g. the rate exact NEST measures for this network);
     ``nearest``, ``truncate``  the write-back rounding of ``stdp`` instead of the binary's
                  stochastic rounding.
+A weight correction k is a change of units: the plastic rule's w0 is stored x k with the
+weights, and weights are read back in the units given (stored / k; see
+:mod:`.spinnaker_emulated`).
 
 A LIST of corrections only (``spinnaker-emulated:peak``) keeps every deviation on.
 :func:`parse` refuses unknown names, and deviations when sPyNNaker (the ``spinnaker`` extra,
