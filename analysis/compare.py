@@ -44,6 +44,7 @@ import quantities as pq
 from elephant.conversion import BinnedSpikeTrain
 from elephant.spike_train_correlation import correlation_coefficient
 from elephant.statistics import cv, isi
+from .. import nix
 from . import verdict as V
 from .statistics import window
 
@@ -93,7 +94,7 @@ def read_spiketrains(path):
     Neo Block (anything else; loading a pickle runs code of whoever wrote it)."""
     path = Path(path)
     if path.suffix == ".nix":
-        trains = _read_nix_spiketrains(path)
+        trains = nix.read_spiketrains(path)     # as Neo's NixIO reads them, 3x faster
         if trains is not None:
             return trains
         from neo.io import NixIO
@@ -106,37 +107,6 @@ def read_spiketrains(path):
         with open(path, "rb") as f:
             block = pickle.load(f)
     return block.segments[0].spiketrains
-
-
-def _read_nix_spiketrains(path):
-    """The spike trains of a NIX file as Neo's NixIO writes one segment of them, read with
-    nixio directly: times, unit, t_start, t_stop and annotations, in the segment's order (8x faster than
-    ``NixIO.read_block``, which also rebuilds every annotation: 2 s instead of 18 s for 1,000
-    trains).  None for any other layout (then Neo reads it)."""
-    import neo
-    import nixio
-    f = nixio.File.open(str(path), nixio.FileMode.ReadOnly)
-    try:
-        if len(f.blocks) != 1 or len(f.blocks[0].groups) != 1:
-            return None
-        trains = []
-        for tag in f.blocks[0].groups[0].multi_tags:
-            if tag.type != "neo.spiketrain" or tag.metadata is None:
-                return None
-            props = {p.name: p.values for p in tag.metadata.props}
-            if "t_start" not in props or "t_stop" not in props:
-                return None
-            unit = tag.positions.unit or "ms"
-            notes = {k: v[0] if len(v) == 1 else list(v) for k, v in props.items()
-                     if k not in ("t_start", "t_stop", "neo_name")}
-            trains.append(neo.SpikeTrain(tag.positions[:], units=unit,
-                                         t_start=props["t_start"][0] * pq.Quantity(1, unit),
-                                         t_stop=props["t_stop"][0] * pq.Quantity(1, unit),
-                                         name=props.get("neo_name", ("",))[0],
-                                         **notes))
-        return trains
-    finally:
-        f.close()
 
 
 #: what a comparison reads from results.json
