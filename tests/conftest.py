@@ -64,3 +64,11 @@ def comparison(tmp_path_factory):
     p = cli("compare", "--backends", "nest", "neuron", "--seeds", *COMPARE_SEEDS,
             *COMPARE_NETWORK, "--output", out, timeout=3600)
     return out, p
+
+
+def pytest_collection_modifyitems(items):
+    """With pytest-xdist (``scripts/test.sh``: ``-n 2 --dist loadgroup``) every test that uses
+    the shared ``comparison`` goes to one worker, which makes it once."""
+    for item in items:
+        if "comparison" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("comparison"))

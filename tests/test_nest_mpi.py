@@ -51,6 +51,7 @@ def test_info_says_nest_has_mpi():
         p.stdout
 
 
+@pytest.mark.serial
 def test_two_processes_give_the_spikes_of_two_threads(tmp_path, nest_sim):
     threads, ranks = tmp_path / "threads2", tmp_path / "np2"
     p1 = run(*SMALL, "--threads", "2", "--output", str(threads))
@@ -87,6 +88,7 @@ def _nest_without_mpi(directory):
     return directory / "site"
 
 
+@pytest.mark.serial
 def test_mpirun_with_a_nest_without_mpi_is_one_line(tmp_path):
     """Before NEST is imported: one line naming the install script, exit 2 on every rank."""
     import os

@@ -58,6 +58,7 @@ def test_run_end_to_end(one_process):
     assert "rate" in p.stdout and "written" in p.stdout
 
 
+@pytest.mark.serial
 def test_one_and_two_mpi_processes_give_identical_spikes(one_process, tmp_path):
     out1, _ = one_process
     out2 = tmp_path / "np2"
@@ -77,6 +78,7 @@ def test_one_and_two_mpi_processes_give_identical_spikes(one_process, tmp_path):
     assert p.stdout.count("written:") == 1
 
 
+@pytest.mark.serial
 def test_more_mpi_processes_than_neurons_is_refused(tmp_path):
     """--scale 0.0009: 8 E + 2 I neurons; 11 processes cannot share them."""
     out = tmp_path / "out"

@@ -302,6 +302,7 @@ def test_two_runs_at_a_time_give_the_same_runs_and_verdict(comparison, tmp_path)
     assert len(lines) == 6 and len(re.findall(r"running \([1-6] of 6\)", stdout)) == 6
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143)])
 def test_a_signal_reaches_every_running_run(tmp_path, signum, code):
     """With --jobs 2, a signal reaches both runs in progress: everything stops within 3 s, one

@@ -98,6 +98,7 @@ def _wait_for(proc, text, timeout=300):
     raise AssertionError(f"never saw {text!r}: {''.join(seen)}")
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("backend, signum", [("nest", signal.SIGINT), ("nest", signal.SIGTERM),
                                              ("neuron", signal.SIGINT),
                                              ("neuron", signal.SIGTERM)])
@@ -186,6 +187,7 @@ protocol.connect = connect
 """
 
 
+@pytest.mark.serial
 def test_failing_rank_aborts_every_rank(tmp_path, neuron_sim):
     """Rank 1 fails while rank 0 goes on to a collective: one line, every rank ends, no hang."""
     out = tmp_path / "out"
@@ -198,6 +200,7 @@ def test_failing_rank_aborts_every_rank(tmp_path, neuron_sim):
     assert not (out / "results.json").exists()
 
 
+@pytest.mark.serial
 def test_only_rank_0_prints_progress(tmp_path, neuron_sim):
     p = cli("run", "--backend", "neuron", *SMALL["neuron"], "--output", str(tmp_path / "out"),
             mpi=2)
@@ -251,6 +254,7 @@ def test_spike_pair_rule_without_potentiation_is_refused_everywhere(nest_sim, ne
     assert len(messages) == 1 and "A_plus = 0 with A_minus > 0" in messages.pop()
 
 
+@pytest.mark.serial
 def test_interrupt_under_mpi_ends_every_rank(tmp_path, neuron_sim):
     mpirun = shutil.which("mpirun")
     assert mpirun, "mpirun not found: the suite needs mpich (scripts/install_mpi.sh)"
