@@ -45,6 +45,28 @@ def check_projection_get_set_sample(net):
     return ee
 
 
+def in_fresh_process(module, function, *args, timeout=600):
+    """``module.function(*args)`` (a test module's, picklable in and out) in a fresh Python:
+    NEURON keeps the cells of every network built earlier in a process (PyNN's setup() does
+    not free them) and simulates them in every later run, so a small NEURON test that runs
+    in-process after others pays for all of them (5 s alone, minutes late in the suite)."""
+    import pickle
+    import tempfile
+    from pathlib import Path
+    here = str(Path(__file__).parent)
+    with tempfile.TemporaryDirectory() as tmp:
+        io = Path(tmp) / "io.pkl"
+        io.write_bytes(pickle.dumps(args))
+        code = ("import pickle, sys; sys.path.insert(0, sys.argv[1]); import importlib;"
+                "f = getattr(importlib.import_module(sys.argv[2]), sys.argv[3]);"
+                "io = sys.argv[4]; args = pickle.load(open(io, 'rb'));"
+                "pickle.dump(f(*args), open(io, 'wb'))")
+        p = subprocess.run([sys.executable, "-c", code, here, module, function, str(io)],
+                           capture_output=True, text=True, timeout=timeout)
+        assert p.returncode == 0, p.stderr[-3000:]
+        return pickle.loads(io.read_bytes())
+
+
 def cli(*args, timeout=1200):
     """``pynn-hpc ARGS`` in a fresh process (the installed package's CLI)."""
     return subprocess.run([sys.executable, "-m", "pynn_hpc.cli", *map(str, args)],
@@ -66,6 +88,7 @@ def comparison(tmp_path_factory):
     return out, p
 
 
+@pytest.hookimpl(tryfirst=True)        # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items):
     """With pytest-xdist (``scripts/test.sh``: ``-n 2 --dist loadgroup``) every test that uses
     the shared ``comparison`` goes to one worker, which makes it once."""

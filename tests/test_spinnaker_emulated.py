@@ -5,10 +5,6 @@ SpiNNaker backend's host replay (the same C: spinnaker/c/host/pair_rule.h around
 c/power_law_rule.h) on the same trains; the network runs are small (NETWORK, 100 ms, ~2 s each).
 """
 import json
-import pickle
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,7 +18,7 @@ from pynn_hpc.derived import ParameterError, derive
 from pynn_hpc.network import connect, create, stdp_synapse
 from pynn_hpc.replay import poisson_trains
 
-from conftest import SMALL_SCALE, cli
+from conftest import SMALL_SCALE, cli, in_fresh_process
 
 DELAY = P.NETWORK["delay"]
 JE = derive(1).JE
@@ -237,19 +233,14 @@ FIXED_TRAINS = ["spinnaker-emulated:none", "spinnaker-emulated:none,peak",
                 "spinnaker-emulated:stdp,load=40"]
 
 
+def fixed_trains_runs():
+    return {name: fixed_trains_run(name) for name in FIXED_TRAINS}
+
+
 @pytest.fixture(scope="module")
-def fixed_trains(tmp_path_factory):
-    """fixed_trains_run of FIXED_TRAINS, in a fresh process: NEURON keeps the cells of every
-    network built earlier in this one (PyNN's setup() does not free them) and would simulate
-    them too (5 s alone, 6 min at the end of the suite)."""
-    out = tmp_path_factory.mktemp("fixed_trains") / "runs.pkl"
-    code = ("import pickle, sys; sys.path.insert(0, sys.argv[1]); import test_spinnaker_emulated as T;"
-            "pickle.dump({n: T.fixed_trains_run(n) for n in T.FIXED_TRAINS}, open(sys.argv[2], 'wb'))")
-    p = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(out)],
-                       capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr[-3000:]
-    with open(out, "rb") as f:
-        return pickle.load(f)
+def fixed_trains():
+    """fixed_trains_run of FIXED_TRAINS, in a fresh process (conftest.in_fresh_process)."""
+    return in_fresh_process("test_spinnaker_emulated", "fixed_trains_runs")
 
 
 def test_weight_correction_is_a_unit_exact_rule(fixed_trains):

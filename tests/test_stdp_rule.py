@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 from pyNN.random import NumpyRNG, RandomDistribution
 
-from pynn_hpc import parameters as P
+from pynn_hpc import backends, parameters as P
 from pynn_hpc.reference import power_law_weights
 from pynn_hpc.replay import replay
+
+from conftest import in_fresh_process
 
 STDP = dict(P.STDP)
 SPIKE_PAIR = dict(A_plus=STDP["lambda"], A_minus=STDP["lambda"] * STDP["alpha"],
@@ -64,15 +66,20 @@ def test_nest_matches_reference_on_poisson_trains(nest_sim, delay, seed):
     np.testing.assert_allclose(r["weights"], r["reference"], rtol=1e-7)
 
 
-@pytest.mark.parametrize("backend, rtol", [("nest", 1e-7), ("neuron", 1e-6)])
-def test_w0_keeps_the_fixed_point_in_proportion(request, backend, rtol):
-    """Weights c w with w0' = c w0 evolve as c times the weights with w0 (w0 != 1 pA)."""
-    sim = request.getfixturevalue(f"{backend}_sim")
+def w0_replays(backend, c):
+    """The same trains replayed with weight 0.05 nA and w0, then with both x c."""
+    sim = backends.load(backend)
     rng = np.random.default_rng(7)
     pre, post = poisson_train(rng, 40.0, 1000.0), poisson_train(rng, 40.0, 1000.0)
-    base = replay(sim, pre, post, weight=0.05)
+    return (replay(sim, pre, post, weight=0.05),
+            replay(sim, pre, post, weight=0.05 * c, stdp=dict(STDP, w0=STDP["w0"] * c)))
+
+
+@pytest.mark.parametrize("backend, rtol", [("nest", 1e-7), ("neuron", 1e-6)])
+def test_w0_keeps_the_fixed_point_in_proportion(backend, rtol):
+    """Weights c w with w0' = c w0 evolve as c times the weights with w0 (w0 != 1 pA)."""
     c = 3.5
-    scaled = replay(sim, pre, post, weight=0.05 * c, stdp=dict(STDP, w0=STDP["w0"] * c))
+    base, scaled = in_fresh_process("test_stdp_rule", "w0_replays", backend, c)
     np.testing.assert_allclose(scaled["weights"], c * base["weights"], rtol=rtol)
     np.testing.assert_allclose(scaled["weights"], scaled["reference"], rtol=rtol)
 
