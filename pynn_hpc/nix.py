@@ -60,7 +60,7 @@ def _value(v):
 
 def _writable(block):
     """True when every object of ``block`` that has to be written is a kind this module writes."""
-    if block.groups or any(s.groups for s in block.groups):
+    if block.groups:                    # Neo groups reference trains by name: Neo's business
         return False
     for seg in block.segments:
         for st in seg.spiketrains:
@@ -74,10 +74,9 @@ def _writable(block):
 class _Writer:
     """Makes NIX entities (groups and datasets with nixio's attributes) in an open h5py file."""
 
-    def __init__(self, h5file):
+    def __init__(self):
         h5py = _h5()
         self.h5py = h5py
-        self.file = h5file
         self.gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
         self.gcpl.set_link_creation_order(h5py.h5p.CRT_ORDER_TRACKED | h5py.h5p.CRT_ORDER_INDEXED)
         # nixio's util.time_to_str: UTC, as bytes (so an ASCII string in the file)
@@ -183,7 +182,7 @@ def write_block(path, block):
             seg.spiketrains = sts
     h5py = _h5()
     with h5py.File(str(path), "r+") as f:
-        w = _Writer(f)
+        w = _Writer()
         block_group = f["data"][block.annotations["nix_name"]]
         for seg, sts in zip(block.segments, trains):
             segment_group = block_group["groups"][seg.annotations["nix_name"]]
