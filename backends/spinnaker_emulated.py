@@ -144,6 +144,12 @@ class Projection(_NeuronProjection):
         """The plastic rule's parameters as the synapses use them: w0 x k (module doc)."""
         return dict(self._rule, w0=self._rule["w0"] * self._weight_factor)
 
+    def _store_w0(self):
+        """The exact rule's matrices hold w0 in stored units (x k)."""
+        if self._plastic:
+            for m in self._matrices:
+                m.w0 = self.stored_rule()["w0"]
+
     def _set_attributes(self, parameter_space):
         names = list(parameter_space.keys())        # (``set`` here is PyNN's procedural set)
         if not self._stored_units:
@@ -156,9 +162,8 @@ class Projection(_NeuronProjection):
         if "weight" in names:
             k, scale = self._weight_factor, self._weight_scale
             _map_weights(self, lambda w: w * k if scale is None else rounded(w * k, scale))
-        if "w0" in names and self._plastic:
-            for m in self._matrices:
-                m.w0 = self.stored_rule()["w0"]
+        if "w0" in names:
+            self._store_w0()
 
 
 def check_fits(d, processes=1, options=None):
@@ -274,9 +279,7 @@ def _prepare():
         prj._weight_factor, prj._stored_units = factor, True
         if factor != 1.0:                   # the weights and the rule's w0 in stored units
             _map_weights(prj, lambda w: w * factor)
-            if prj._plastic:
-                for m in prj._matrices:
-                    m.w0 = prj.stored_rule()["w0"]
+            prj._store_w0()
     cells = v.on("alpha") or v.on("lif")
     if not (v.on("weights") or v.on("stdp") or cells):
         return

@@ -27,18 +27,11 @@ import numbers
 from datetime import datetime, timezone
 from uuid import uuid4
 
+import h5py
 import numpy as np
 
 #: h5py's variable-length UTF-8 string, nixio's ``util.vlen_str_dtype``
-_STR = None
-
-
-def _h5():
-    global _STR
-    import h5py
-    if _STR is None:
-        _STR = h5py.string_dtype(encoding="utf-8", length=None)
-    return h5py
+_STR = h5py.string_dtype(encoding="utf-8", length=None)
 
 
 def _value(v):
@@ -75,8 +68,6 @@ class _Writer:
     """Makes NIX entities (groups and datasets with nixio's attributes) in an open h5py file."""
 
     def __init__(self):
-        h5py = _h5()
-        self.h5py = h5py
         self.gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
         self.gcpl.set_link_creation_order(h5py.h5p.CRT_ORDER_TRACKED | h5py.h5p.CRT_ORDER_INDEXED)
         # nixio's util.time_to_str: UTC, as bytes (so an ASCII string in the file)
@@ -94,14 +85,14 @@ class _Writer:
     def attr(self, obj, name, value):
         """Set the string attribute ``name`` of ``obj`` (new: nothing is replaced)."""
         htype, mtype, dtype = self.types[type(value)]
-        a = self.h5py.h5a.create(obj.id, name.encode(), htype, self.scalar)
+        a = h5py.h5a.create(obj.id, name.encode(), htype, self.scalar)
         a.write(np.asarray(value, dtype=dtype), mtype=mtype)
 
     def group(self, parent, name):
         """``parent[name]``, created as nixio creates groups (link creation order tracked)."""
         if name in parent:
             return parent[name]
-        return self.h5py.Group(self.h5py.h5g.create(parent.id, name.encode("utf-8"), gcpl=self.gcpl))
+        return h5py.Group(h5py.h5g.create(parent.id, name.encode("utf-8"), gcpl=self.gcpl))
 
     def stamp(self, obj, name, type_=None):
         """The attributes nixio gives every entity."""
@@ -180,7 +171,6 @@ def write_block(path, block):
     finally:
         for seg, sts in zip(block.segments, trains):
             seg.spiketrains = sts
-    h5py = _h5()
     with h5py.File(str(path), "r+") as f:
         w = _Writer()
         block_group = f["data"][block.annotations["nix_name"]]
@@ -195,7 +185,6 @@ def read_spiketrains(path):
     Neo's ``NixIO``) writes them, as ``NixIO.read_block`` gives them; None for another layout."""
     import neo
     import quantities as pq
-    h5py = _h5()
     with h5py.File(str(path), "r") as f:
         blocks = list(f.get("data", {}).values())
         if len(blocks) != 1 or len(blocks[0].get("groups", {})) != 1:
@@ -231,7 +220,6 @@ def read_spiketrains(path):
 
 def _ordered(group, items=False):
     """The members of ``group`` in creation order (as nixio lists them)."""
-    h5py = _h5()
     names = []
     group.id.links.iterate(names.append, idx_type=h5py.h5.INDEX_CRT_ORDER)
     if items:
