@@ -18,7 +18,11 @@ corrections (what a porting user can change)
                  rate plus indegree x R): sPyNNaker's alpha synapse then carries the exact
                  mean current (R: e.g. the rate exact NEST measures for this network);
     ``nearest``, ``truncate``  the write-back rounding of ``stdp`` instead of the binary's
-                 stochastic rounding.
+                 stochastic rounding;
+    ``exact_alpha``  with ``alpha``: the synapse type ``c/alpha_exact_synapse.h`` instead of
+                 sPyNNaker's alpha synapse (a custom synapse type a port builds in): PyNN's
+                 alpha current, peak = weight, propagated exactly in s16.15 on the ring
+                 buffer's step sums, at any number of spikes per step.
 A weight correction k is a change of units: the plastic rule's w0 is stored x k with the
 weights, and weights are read back in the units given (stored / k; see
 :mod:`.spinnaker_emulated`).
@@ -35,7 +39,7 @@ from pynn_hpc.derived import ParameterError
 BASE = "spinnaker-emulated"
 DEVIATIONS = ("weights", "stdp", "alpha", "lif")
 ROUNDINGS = ("stochastic", "nearest", "truncate")
-CORRECTIONS = ("peak", "nearest", "truncate")
+CORRECTIONS = ("peak", "nearest", "truncate", "exact_alpha")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Variant:
     peak: bool = False                  # weights x ALPHA_NORMALISATION
     load_rate: float = None             # Hz: weights x correction(expected load), or None
     rounding: str = "stochastic"        # write-back of the fixed-point rule
+    exact_alpha: bool = False           # c/alpha_exact_synapse.h instead of sPyNNaker's
 
     def on(self, deviation):
         return deviation in self.deviations
@@ -54,7 +59,8 @@ class Variant:
         return {"deviations": list(self.deviations),
                 "corrections": {"weights_x_e_tau_syn": self.peak,
                                 "load_correction_rate_hz": self.load_rate,
-                                "rounding": self.rounding}}
+                                "rounding": self.rounding,
+                                "exact_alpha_synapse": self.exact_alpha}}
 
 
 def parse(name):
@@ -73,6 +79,9 @@ def parse(name):
                                  f"{', '.join(known)}, load=<Hz> (e.g. {BASE}:weights,stdp)")
     if load_rate is not None and "peak" in items:
         raise ParameterError(f"backend '{name}' lists two weight corrections (peak, load): give one")
+    if "exact_alpha" in items and (load_rate is not None or "peak" in items):
+        raise ParameterError(f"backend '{name}': exact_alpha replaces the alpha synapse that peak "
+                             "and load correct: give one")
     if "none" in items and len(set(items) & set(DEVIATIONS + ("all",))):
         raise ParameterError(f"backend '{name}' lists 'none' with deviations: give one or the other")
     roundings = [item for item in items if item in ROUNDINGS]
@@ -85,12 +94,15 @@ def parse(name):
     if roundings and "stdp" not in deviations:
         raise ParameterError(f"backend '{name}': the rounding '{roundings[0]}' is the stdp "
                              "deviation's: add stdp")
+    if "exact_alpha" in items and "alpha" not in deviations:
+        raise ParameterError(f"backend '{name}': exact_alpha replaces the alpha deviation's "
+                             "synapse: add alpha")
     if deviations and importlib.util.find_spec("spynnaker") is None:
         raise ParameterError(f"backend '{name}' emulates SpiNNaker with sPyNNaker's fixed point "
                              "(deviations " + ", ".join(deviations) + "): pip install "
                              "'pynn_hpc[spinnaker]' (or name it " + BASE + ":none)")
     return Variant(name, deviations, "peak" in items, load_rate,
-                   roundings[0] if roundings else "stochastic")
+                   roundings[0] if roundings else "stochastic", "exact_alpha" in items)
 
 
 def _rate(name, item):

@@ -24,6 +24,8 @@ how a backend name lists them are in :mod:`.emulation`; what each does here:
   and ``lif_neuron.h``), with its alpha synapse (``spinnaker_alpha``) and its LIF update in
   s16.15 (``spinnaker_lif``) each switched on alone or both; their ring-buffer shifts are the
   scales above (so each step's summed input is rounded to the LSB even without ``weights``);
+  with ``exact_alpha`` the synapse is ``spinnaker/c/alpha_exact_synapse.h`` instead
+  (``spinnaker_alpha`` = 2), in the same place of the step on the same step sums;
 * ``peak``: every weight x ``neuron_numerics.ALPHA_NORMALISATION`` (e tau_syn) before rounding;
   ``load=R``: each receptor's weights x ``neuron_numerics.correction`` at its expected spikes per
   step (:func:`expected_loads`), before rounding.
@@ -90,7 +92,8 @@ def _cell_type(v):
     if not (v.on("alpha") or v.on("lif")):
         return _ExactIF_curr_alpha
     from pynn_hpc.backends.neuron.celltypes import SpiNNakerIF_curr_alpha as spinnaker_cell
-    defaults = dict(spinnaker_cell.default_parameters, spinnaker_alpha=int(v.on("alpha")),
+    alpha = 2 if v.exact_alpha else int(v.on("alpha"))     # 2: c/alpha_exact_synapse.h
+    defaults = dict(spinnaker_cell.default_parameters, spinnaker_alpha=alpha,
                     spinnaker_lif=int(v.on("lif")))
     return type("IF_curr_alpha", (spinnaker_cell,), {"default_parameters": defaults,
                                                      "__doc__": spinnaker_cell.__doc__})
@@ -318,7 +321,9 @@ def port_report(projections, d=None):
              + (", ".join(v.deviations) or "none")
              + (f" (write-back rounding {v.rounding})" if v.on("stdp") else "")
              + (", weights and w0 stored x e tau_syn (read back in the given units)"
-                if v.peak else "")]
+                if v.peak else "")
+             + (", the alpha synapse replaced by c/alpha_exact_synapse.h" if v.exact_alpha
+                else "")]
     for key, c in _state["load_correction"].items():
         lines.append(f"  {key}: weights x {c['factor']:.3f} (load {c['spikes_per_step']:.2f} "
                      f"spikes per step at {v.load_rate:g} Hz)")

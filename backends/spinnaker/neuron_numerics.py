@@ -28,7 +28,7 @@ from pynn_hpc.derived import ParameterError
 from . import hostbuild
 from .fixedpoint import S1615_ONE, stored_weight, to_s1615
 
-SOURCES = ("s1615.h", "alpha_synapse.h", "lif_neuron.h", "host/neuron.c")
+SOURCES = ("s1615.h", "alpha_synapse.h", "alpha_exact_synapse.h", "lif_neuron.h", "host/neuron.c")
 #: the parameter words neuron.c reads, in its order
 WORDS = ("timestep", "v_init", "v_rest", "cm", "tau_m", "i_offset", "v_reset", "tau_refrac",
          "v_thresh", "tau_syn_E", "tau_syn_I")
@@ -52,7 +52,7 @@ def library():
     lib.nn_constants.argtypes = [i32p, i32p]
     lib.nn_constants.restype = None
     lib.nn_run.argtypes = [ctypes.c_uint32, u32p, u32p, ctypes.c_uint32, ctypes.c_uint32, i32p,
-                           ctypes.c_void_p, i32p, i32p, u8p]
+                           ctypes.c_void_p, i32p, i32p, u8p, ctypes.c_uint32]
     lib.nn_run.restype = ctypes.c_int
     _LIBRARY = lib
     return lib
@@ -100,11 +100,14 @@ class Trace:
         return self.spikes.size / (self.v.size * self.dt / 1000.0)
 
 
-def run(exc_units=None, inh_units=None, shifts=(3, 6), words=None, current=None, dt=0.1):
+def run(exc_units=None, inh_units=None, shifts=(3, 6), words=None, current=None, dt=0.1,
+        exact_alpha=False):
     """One neuron for len(exc_units) steps (or len(current) with the synapses bypassed).
 
     ``exc_units``/``inh_units``: stored weight units arriving per step (ints >= 0);
-    ``shifts``: (excitatory, inhibitory) ring-buffer left shifts; ``current``: nA per step.
+    ``shifts``: (excitatory, inhibitory) ring-buffer left shifts; ``current``: nA per step;
+    ``exact_alpha``: both receptors are ``c/alpha_exact_synapse.h`` (the correction: PyNN's
+    alpha current, peak = weight, propagated exactly in s16.15) instead of sPyNNaker's.
     """
     lib = library()
     w = parameter_words(dt) if words is None else np.ascontiguousarray(words, dtype=np.int32)
@@ -124,7 +127,8 @@ def run(exc_units=None, inh_units=None, shifts=(3, 6), words=None, current=None,
     v = np.zeros(n, dtype=np.int32)
     i = np.zeros(n, dtype=np.int32)
     s = np.zeros(n, dtype=np.uint8)
-    rc = lib.nn_run(n, exc, inh, int(shifts[0]), int(shifts[1]), w, cur_ptr, v, i, s)
+    rc = lib.nn_run(n, exc, inh, int(shifts[0]), int(shifts[1]), w, cur_ptr, v, i, s,
+                    int(bool(exact_alpha)))
     if rc != 0:
         raise ParameterError(f"the neuron harness refused its arguments (shifts {shifts} must be "
                              "<= 16; timestep, cm, tau_m, tau_syn must be > 0)")

@@ -41,6 +41,9 @@ Switches, so that each of sPyNNaker's deviations can be on alone (both 1 by defa
     spinnaker_alpha = 0   PyNN's alpha synapse instead (peak = weight), exact in double
                           (alpha_exact.inc's recursion), weights as given; the LIF gets
                           its current at t_n (the inputs of t_n not yet in), rounded to s16.15
+    spinnaker_alpha = 2   the correction: ../../spinnaker/c/alpha_exact_synapse.h, PyNN's
+                          alpha current propagated exactly in s16.15 on the ring buffer's
+                          step sums (as 1, the same place in the step, any load)
     spinnaker_lif = 0     the membrane in double instead: V = a - exp(-dt/taum) (a - V),
                           a = (I + i_offset) taum/cm + v_rest, exact for the current I =
                           exc - inh held over the step; threshold V >= v_thresh, reset, and
@@ -56,6 +59,7 @@ NEURON {
     RANGE slot_E, slot_I
     RANGE drive_rate, drive_weight, drive_start, drive_stop
     RANGE R_word, exp_TC_word, T_refract_steps, init_E_word, decay_E_word, init_I_word, decay_I_word
+    RANGE gain_E_word, gain_I_word, exact_decay_E_word, exact_decay_I_word
     RANDOM drive_stream
     THREADSAFE
 }
@@ -79,7 +83,7 @@ PARAMETER {
     v_init = 0 (mV)                 : V at initialisation (set by the cell's memb_init)
     shift_E = 0                     : ring-buffer left shift of the excitatory receptor
     shift_I = 0                     : and of the inhibitory one (lsb = 2^shift / 2^15 nA)
-    spinnaker_alpha = 1             : 0: PyNN's exact alpha synapse instead (see COMMENT)
+    spinnaker_alpha = 1             : 0: PyNN's exact alpha synapse in double, 2: in s16.15
     spinnaker_lif = 1               : 0: the membrane in double instead
     drive_rate = 0 (/s)
     drive_weight = 0 (nA)
@@ -105,6 +109,10 @@ ASSIGNED {
     decay_E_word
     init_I_word
     decay_I_word
+    gain_E_word         : alpha_exact_synapse.h's e dt / tau per receptor (spinnaker_alpha = 2)
+    gain_I_word
+    exact_decay_E_word  : and its exp(-dt / tau), u0.32
+    exact_decay_I_word
     lin_E               : synapse states, raw s16.15
     exp_E
     q_E
@@ -131,6 +139,8 @@ VERBATIM
 #include <vector>
 #include "s1615.h"
 #include "alpha_synapse.h"
+#define ALPHA_EXACT_HOST_WORDS
+#include "alpha_exact_synapse.h"
 #include "lif_neuron.h"
 extern std::vector<double> pynn_hpc_pending;        /* AlphaISynExact.mod */
 
@@ -181,6 +191,14 @@ VERBATIM
                            sl_expulr(alpha_synapse_decay_argument(ts, sl_word(tau_syn_E))));
         alpha_synapse_init(&i, ts, sl_word(tau_syn_I),
                            sl_expulr(alpha_synapse_decay_argument(ts, sl_word(tau_syn_I))));
+        s1615_t gain;
+        u032_t decay;
+        alpha_exact_words(ts, sl_word(tau_syn_E), &gain, &decay);
+        gain_E_word = gain;
+        exact_decay_E_word = decay;
+        alpha_exact_words(ts, sl_word(tau_syn_I), &gain, &decay);
+        gain_I_word = gain;
+        exact_decay_I_word = decay;
         R_word = n.R;
         exp_TC_word = n.exp_TC;
         T_refract_steps = n.T_refract;
@@ -231,6 +249,21 @@ VERBATIM
             b_E = b_E * decay_E_double;
             a_I = (a_I + dt * b_I) * decay_I_double;
             b_I = b_I * decay_I_double;
+        } else if (spinnaker_alpha == 2) {
+            /* the correction: its s33.30 states in lin_ (current) and exp_ (c): doubles hold
+               them exactly below 2^53, i.e. 8 mA */
+            alpha_exact_synapse_t e = {(int64_t) lin_E, (int64_t) exp_E, (s1615_t) gain_E_word,
+                                       (u032_t) exact_decay_E_word};
+            alpha_exact_synapse_t i = {(int64_t) lin_I, (int64_t) exp_I, (s1615_t) gain_I_word,
+                                       (u032_t) exact_decay_I_word};
+            alpha_exact_add_input(&e, (s1615_t) (sl_units(sum_E, shift_E) << (int) shift_E));
+            alpha_exact_add_input(&i, (s1615_t) (sl_units(sum_I, shift_I) << (int) shift_I));
+            exc = alpha_exact_current(&e);
+            inh = alpha_exact_current(&i);
+            alpha_exact_shape(&e);
+            alpha_exact_shape(&i);
+            lin_E = e.current; exp_E = e.c;
+            lin_I = i.current; exp_I = i.c;
         } else {
             alpha_synapse_t e = {(s1615_t) lin_E, (s1615_t) exp_E, (s1615_t) init_E_word,
                                  (u032_t) decay_E_word, (s1615_t) q_E};

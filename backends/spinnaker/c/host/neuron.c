@@ -17,6 +17,9 @@
  * same expk word at the membrane's argument (32442) and an expulr word 1004
  * units of 2^-32 (3e-7) lower at the synapse's (3159861950).
  *
+ * With `exact_alpha` non-zero both receptors are ../alpha_exact_synapse.h instead (the
+ * correction: PyNN's alpha current propagated exactly in s16.15), in the same places.
+ *
  * With `current` non-NULL the synapses are bypassed and the membrane gets that
  * current (raw s16.15 nA per step): the membrane update alone, for comparing
  * it with exact integration.  Built as a shared library on first use
@@ -25,6 +28,8 @@
 #include <math.h>
 #include <stdint.h>
 #include "../alpha_synapse.h"
+#define ALPHA_EXACT_HOST_WORDS
+#include "../alpha_exact_synapse.h"
 #include "../lif_neuron.h"
 
 //! parameter words, S1615 as sPyNNaker writes them (round to nearest)
@@ -58,13 +63,14 @@ void nn_constants(const int32_t *w, int32_t *out) {
 /*
  * Run n_steps.  exc_units/inh_units: stored weight units arriving in each step
  * (summed over the step's spikes; saturated at 0xffff here), shifts: the
- * receptors' ring-buffer left shifts.  Outputs per step: V after the update
+ * receptors' ring-buffer left shifts; exact_alpha: 0 sPyNNaker's synapse, 1 the exact
+ * one.  Outputs per step: V after the update
  * (raw s16.15 mV), the current the update used (exc - inh, raw nA), 1 on a spike.
  * Returns 0, or -1 on bad arguments.
  */
 int nn_run(uint32_t n_steps, const uint32_t *exc_units, const uint32_t *inh_units,
            uint32_t exc_shift, uint32_t inh_shift, const int32_t *w, const int32_t *current,
-           int32_t *v_out, int32_t *i_out, uint8_t *spike_out) {
+           int32_t *v_out, int32_t *i_out, uint8_t *spike_out, uint32_t exact_alpha) {
     if (exc_shift > 16 || inh_shift > 16 || w[W_TS] <= 0 || w[W_TAU_M] <= 0 || w[W_C_M] <= 0
             || w[W_TAU_SYN_E] <= 0 || w[W_TAU_SYN_I] <= 0) {
         return -1;
@@ -78,6 +84,13 @@ int nn_run(uint32_t n_steps, const uint32_t *exc_units, const uint32_t *inh_unit
                        host_expulr(alpha_synapse_decay_argument(w[W_TS], w[W_TAU_SYN_E])));
     alpha_synapse_init(&i, w[W_TS], w[W_TAU_SYN_I],
                        host_expulr(alpha_synapse_decay_argument(w[W_TS], w[W_TAU_SYN_I])));
+    alpha_exact_synapse_t xe, xi;
+    s1615_t gain;
+    u032_t decay;
+    alpha_exact_words(w[W_TS], w[W_TAU_SYN_E], &gain, &decay);
+    alpha_exact_init(&xe, gain, decay);
+    alpha_exact_words(w[W_TS], w[W_TAU_SYN_I], &gain, &decay);
+    alpha_exact_init(&xi, gain, decay);
     for (uint32_t t = 0; t < n_steps; t++) {
         s1615_t exc, inh;
         if (current) {
@@ -86,20 +99,32 @@ int nn_run(uint32_t n_steps, const uint32_t *exc_units, const uint32_t *inh_unit
         } else {
             uint32_t ue = exc_units[t] > 0xffff ? 0xffff : exc_units[t];
             uint32_t ui = inh_units[t] > 0xffff ? 0xffff : inh_units[t];
-            if (ue > 0) {
-                alpha_synapse_add_input(&e, (s1615_t) (ue << exc_shift));
+            if (exact_alpha) {
+                alpha_exact_add_input(&xe, (s1615_t) (ue << exc_shift));
+                alpha_exact_add_input(&xi, (s1615_t) (ui << inh_shift));
+                exc = alpha_exact_current(&xe);
+                inh = alpha_exact_current(&xi);
+            } else {
+                if (ue > 0) {
+                    alpha_synapse_add_input(&e, (s1615_t) (ue << exc_shift));
+                }
+                if (ui > 0) {
+                    alpha_synapse_add_input(&i, (s1615_t) (ui << inh_shift));
+                }
+                exc = alpha_synapse_current(&e);
+                inh = alpha_synapse_current(&i);
             }
-            if (ui > 0) {
-                alpha_synapse_add_input(&i, (s1615_t) (ui << inh_shift));
-            }
-            exc = alpha_synapse_current(&e);
-            inh = alpha_synapse_current(&i);
         }
         i_out[t] = exc - inh;
         spike_out[t] = (uint8_t) lif_neuron_step(&n, exc, inh);
         v_out[t] = n.V;
-        alpha_synapse_shape(&e);
-        alpha_synapse_shape(&i);
+        if (exact_alpha) {
+            alpha_exact_shape(&xe);
+            alpha_exact_shape(&xi);
+        } else {
+            alpha_synapse_shape(&e);
+            alpha_synapse_shape(&i);
+        }
     }
     return 0;
 }
