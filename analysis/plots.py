@@ -43,7 +43,7 @@ def comparison_figure(groups, report, title=""):
     ref = report["reference"]
     others = [b for b in groups if b != ref]
     colours = {b: f"C{k}" for k, b in enumerate(others)}
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5))
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5 + 0.4 * len(others)))
     for ax, (stat, (label, per)) in zip(axes.flat, STATISTICS.items()):
         for k, run in enumerate(groups[ref]):
             _ecdf(ax, run["distributions"][stat], color="0.5", lw=2.5, alpha=0.6,
@@ -53,10 +53,10 @@ def comparison_figure(groups, report, title=""):
                 _ecdf(ax, run["distributions"][stat], color=colours[b], lw=1.2,
                       label=b if k == 0 else None)
         entry = report["statistics"][stat]
-        verdicts = ", ".join(f"{b}: {_number(entry[b]['median_ks'])} "
-                             f"{_VERDICT[entry[b]['agrees']]}" for b in others)
-        ax.set_title(f"{label}\nKS tolerance {_number(entry['tolerance_ks'])}; {verdicts}",
-                     fontsize=9)
+        verdicts = "\n".join(f"{b}: {_number(entry[b]['median_ks'])} "     # one line each:
+                             f"{_VERDICT[entry[b]['agrees']]}" for b in others)   # long names
+        ax.set_title(f"{label} (KS tolerance {_number(entry['tolerance_ks'])})\n{verdicts}",
+                     fontsize=8)
         ax.set_xlabel(label)
         ax.set_ylabel(f"fraction of {per}s")
         ax.legend(fontsize=8, loc="lower right")

@@ -16,8 +16,10 @@ from compare_neuron import KEYS, network_parser, run
 def main():
     ap = network_parser(__doc__)
     ap.add_argument("--variants", nargs="+", default=["spinnaker-emulated:none",
-                                                       "spinnaker-emulated"],
-                    help="spinnaker-emulated backend names (default: none, and everything)")
+                                                       "spinnaker-emulated",
+                                                       "spinnaker-emulated:exact_alpha"],
+                    help="spinnaker-emulated backend names (default: none, everything, and "
+                    "everything with the exact alpha synapse: the corrected port)")
     args = ap.parse_args()
     base = run("neuron", args)
     runs = {name: run(name, args) for name in args.variants}
