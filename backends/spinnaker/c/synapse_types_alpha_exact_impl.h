@@ -118,7 +118,7 @@ static inline void synapse_types_initialise(synapse_types_t *state,
         synapse_types_params_t *params, uint32_t n_steps_per_timestep) {
     if (n_steps_per_timestep != 1) {
         log_error("IF_curr_alpha_exact: the synapse words are for one step per time step, "
-                "got n_steps_per_timestep = %u", n_steps_per_timestep);
+                "got n_steps_per_timestep = %u", (unsigned int) n_steps_per_timestep);
         rt_error(RTE_SWERR);
     }
     state->exc = params->exc;
