@@ -150,7 +150,8 @@ def map_on_virtual_board():
     struct = vertex.neuron_impl.structs[-1]
     data = struct.get_data(_MergedDict(vertex.parameters, vertex.state_variables), Slice(0, 2))
     sim.run(1.0)
-    binaries = sorted({m.get_binary_file_name() for m in SpynnakerDataView.iterate_machine_vertices()
+    binaries = sorted({m.get_binary_file_name()
+                       for m in SpynnakerDataView.iterate_machine_vertices()
                        if hasattr(m, "get_binary_file_name")})
     generated = vertex.can_generate_on_machine()
     sim.end()

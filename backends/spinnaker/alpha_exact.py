@@ -93,7 +93,7 @@ class _Derived:
 
 
 class _HostWrittenStruct(Struct):
-    """sPyNNaker's Struct with the derived words (:class:`_Derived`), never generated on the board."""
+    """sPyNNaker's Struct with the derived words (:class:`_Derived`), never generated on board."""
     __slots__ = ()
 
     @property

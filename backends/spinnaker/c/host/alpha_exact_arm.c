@@ -1,10 +1,11 @@
 /* ../alpha_exact_synapse.h on 300,000 steps of random input on two receptors (the model's
  * words: dt 0.1 ms, tau_syn 0.3258 ms exc, 0.5 ms inh, as alpha_exact_words gives them; loads
- * of 0-7 JE and 0-3 JI per step, a burst of 200 JE every 10,007 steps): a checksum of every step's currents and states that must be
- * the same on the host and on the ARM968.  With SYNAPSE_TYPE_SHIM (ARM only: it needs gcc's
- * `accum`) the same steps also go through ../synapse_types_alpha_exact_impl.h, sPyNNaker's
- * interface, saved and reloaded every 1000 steps, and the steps whose bits differ from the
- * header's are counted (must be 0).  check_alpha_exact_arm.sh builds and compares. */
+ * of 0-7 JE and 0-3 JI per step, a burst of 200 JE every 10,007 steps): a checksum of every
+ * step's currents and states that must be the same on the host and on the ARM968.  With
+ * SYNAPSE_TYPE_SHIM (ARM only: it needs gcc's `accum`) the same steps also go through
+ * ../synapse_types_alpha_exact_impl.h, sPyNNaker's interface, saved and reloaded every 1000
+ * steps, and the steps whose bits differ from the header's are counted (must be 0).
+ * check_alpha_exact_arm.sh builds and compares. */
 #include <stdio.h>
 #ifdef SYNAPSE_TYPE_SHIM
 #include "synapse_types_alpha_exact_impl.h"     /* found through the script's shim folder */

@@ -1,11 +1,12 @@
 #!/bin/sh
 # ../alpha_exact_synapse.h gives the same bits on SpiNNaker's ARM968 as on the host: alpha_exact_arm.c
-# (300,000 steps, two receptors) built with the host cc and with arm-none-eabi-gcc as sPyNNaker builds
-# (-march=armv5te -Ofast, ARM mode), the latter run under qemu-arm: same checksum.  The ARM build also
-# steps ../synapse_types_alpha_exact_impl.h through sPyNNaker's synapse-type calls and counts the steps
-# whose bits differ from the header's (must be 0).  sPyNNaker's own headers are not on this machine: the
-# shim below declares only what the synapse type uses from them (input_t = accum, index_t, bitsk/kbits,
-# log_*/rt_error), so a build against sPyNNaker 7.4.1 itself happens with the binary (README).
+# (300,000 steps, two receptors) built with the host cc and with arm-none-eabi-gcc as sPyNNaker
+# builds (-march=armv5te -Ofast, ARM mode), the latter run under qemu-arm: same checksum.  The ARM
+# build also steps ../synapse_types_alpha_exact_impl.h through sPyNNaker's synapse-type calls and
+# counts the steps whose bits differ from the header's (must be 0).  sPyNNaker's own headers are
+# not on this machine: the shim below declares only what the synapse type uses from them
+# (input_t = accum, index_t, bitsk/kbits, log_*/rt_error); the build against sPyNNaker 7.4.1
+# itself happens with the binary (README).
 # Needs: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-user
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,10 +33,11 @@ struct synapse_types_t; typedef struct synapse_types_t synapse_types_t;
 SHIM
 cc -O2 -std=c99 -Wall -Wextra "$here/alpha_exact_arm.c" -o "$tmp/host"
 # (-Wno-unused-parameter: log_debug compiles to nothing, as in sPyNNaker's release builds)
-arm-none-eabi-gcc -mthumb-interwork -march=armv5te -marm -Ofast -std=gnu99 -Wall -Wextra -Wno-unused-parameter \
-    --specs=rdimon.specs -DSYNAPSE_TYPE_SHIM -I"$tmp" -I"$here/.." "$here/alpha_exact_arm.c" -o "$tmp/arm"
+arm-none-eabi-gcc -mthumb-interwork -march=armv5te -marm -Ofast -std=gnu99 -Wall -Wextra \
+    -Wno-unused-parameter --specs=rdimon.specs -DSYNAPSE_TYPE_SHIM -I"$tmp" -I"$here/.." \
+    "$here/alpha_exact_arm.c" -o "$tmp/arm"
 host=$("$tmp/host"); arm=$(qemu-arm -cpu arm926 "$tmp/arm")
 arm_sum=$(echo "$arm" | head -1); differing=$(echo "$arm" | tail -1)
 echo "host: $host"; echo "arm:  $arm_sum"
 echo "steps where sPyNNaker's interface differs from the header: $differing"
-[ "$host" = "$arm_sum" ] && [ "$differing" = "0" ] && echo "identical" || { echo "DIFFERENT"; exit 1; }
+if [ "$host" = "$arm_sum" ] && [ "$differing" = "0" ]; then echo "identical"; else echo "DIFFERENT"; exit 1; fi
