@@ -115,6 +115,13 @@ def test_not_generated_on_board_where_the_decay_would_lose_bits():
     assert sent != decay and abs(sent * 2 ** 17 - decay) > 2 ** 15
 
 
+def test_pynn_names_and_defaults():
+    from pyNN.standardmodels.cells import IF_curr_alpha
+    from pynn_hpc.backends.spinnaker.alpha_exact import IF_curr_alpha_exact
+    assert dict(IF_curr_alpha_exact.default_parameters) == IF_curr_alpha.default_parameters
+    assert dict(IF_curr_alpha_exact.default_initial_values) == {"v": -65.0}
+
+
 def test_refuses_bad_tau():
     from pynn_hpc.backends.spinnaker.alpha_exact import words
     for tau in (0.0, -1.0, 1e-6):
@@ -149,13 +156,15 @@ def map_on_virtual_board():
     vertex = pop._vertex
     struct = vertex.neuron_impl.structs[-1]
     data = struct.get_data(_MergedDict(vertex.parameters, vertex.state_variables), Slice(0, 2))
-    sim.run(1.0)
+    pop.set(tau_syn_I=2.0)              # the words follow tau_syn: derived when data is written
+    data_set = struct.get_data(_MergedDict(vertex.parameters, vertex.state_variables), Slice(0, 2))
+    sim.run(1.0)                        # (after a run a virtual board has no state to read for set)
     binaries = sorted({m.get_binary_file_name()
                        for m in SpynnakerDataView.iterate_machine_vertices()
                        if hasattr(m, "get_binary_file_name")})
     generated = vertex.can_generate_on_machine()
     sim.end()
-    return {"taus": taus, "data": data.tolist(), "binaries": binaries, "generated": generated,
+    return {"taus": taus, "data": data.tolist(), "data_set": data_set.tolist(), "binaries": binaries, "generated": generated,
             "refused": refused, "model": pop.celltype.__class__.__name__}
 
 
@@ -167,5 +176,8 @@ def test_virtual_board_maps_a_population():
     assert got[:, 0, 4:].tolist() == [list(c_words(0.1, t)) for t in r["taus"]]
     assert got[:, 1, 4:].tolist() == [list(c_words(0.1, 1.0))] * 3
     assert not got[:, :, :4].any()
+    after_set = receptor_words(r["data_set"], 3)
+    assert after_set[:, 1, 4:].tolist() == [list(c_words(0.1, 2.0))] * 3
+    assert (after_set[:, 0] == got[:, 0]).all()
     assert "IF_curr_alpha_exact_neuron.aplx" in r["binaries"]
     assert r["refused"] and "n_steps_per_timestep=2" in r["refused"]
