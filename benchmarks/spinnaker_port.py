@@ -93,6 +93,8 @@ def parse():
     ap.add_argument("--presim", type=float)
     ap.add_argument("--threads", type=int, default=1, help="per run (default 1)")
     ap.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5])
+    ap.add_argument("--jobs", type=int, default=1, help="runs made at a time (compare --jobs; "
+                    "default 1: times side by side are perturbed)")
     ap.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES),
                     help="which variants to run and tabulate (default: all tables)")
     ap.add_argument("--expected-rate", type=float, dest="expected_rate",
@@ -134,7 +136,7 @@ def backends_of(tables, host=True):
 def compare_argv(backends, args, output):
     """The ``pynn-hpc compare`` arguments that make every run of ``backends``."""
     argv = ["compare", "--backends", *backends, "--seeds", *map(str, args.seeds),
-            "--threads", str(args.threads)]
+            "--threads", str(args.threads), "--jobs", str(getattr(args, "jobs", 1))]
     for name in NETWORK_OPTIONS:
         value = getattr(args, name)
         if value is not None:
