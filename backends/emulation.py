@@ -21,7 +21,7 @@ corrections (what a porting user can change)
                  stochastic rounding;
     ``exact_alpha``  with ``alpha``: the synapse type ``c/alpha_exact_synapse.h`` instead of
                  sPyNNaker's alpha synapse (a custom synapse type a port builds in): PyNN's
-                 alpha current, peak = weight, propagated exactly in s16.15 on the ring
+                 alpha current, peak = weight, propagated exactly in fixed point on the ring
                  buffer's step sums, at any number of spikes per step.
 A weight correction k is a change of units: the plastic rule's w0 is stored x k with the
 weights, and weights are read back in the units given (stored / k; see
