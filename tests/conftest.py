@@ -47,9 +47,9 @@ def check_projection_get_set_sample(net):
 
 def in_fresh_process(module, function, *args, timeout=600):
     """``module.function(*args)`` (a test module's, picklable in and out) in a fresh Python:
-    NEURON keeps the cells of every network built earlier in a process (PyNN's setup() does
-    not free them) and simulates them in every later run, so a small NEURON test that runs
-    in-process after others pays for all of them (5 s alone, minutes late in the suite)."""
+    for NEURON tests that call setup() (the NEURON backend's frees the networks built before
+    it in the process, which other tests' module fixtures may still hold) or need a process
+    that no other test has touched."""
     import pickle
     import tempfile
     from pathlib import Path

@@ -12,10 +12,21 @@ O(1) per event instead of a splay tree (measured 17 % faster on the network).
 It delivers the events of a step in no particular order, which the synapses
 allow for (see nmodl/SynapticMatrix.mod); times stay exact because every
 spike and every delay lies on the grid.
+
+setup() frees the cells of every earlier network in the process.  PyNN's does
+not, and they went on being simulated with the next network (a 5 s test took
+385 s late in the suite): a NEURON section holds its Python cell object and the
+cell its section, a cycle Python's gc cannot see, and PyNN's Population keeps
+its cells in a numpy object array, which gc does not traverse either.  The
+earlier populations are PyNN's recorders' (every Population has one): each
+local cell's attributes (its point processes, NetCons, vectors) are dropped
+and its section deleted.  Objects of an earlier network are unusable after
+setup(), as in PyNN.
 """
 import neuron
 import pyNN
 import pyNN.neuron
+from neuron import h, nrn
 from pyNN.neuron import simulator
 from pyNN.neuron.projections import _projections
 
@@ -40,10 +51,22 @@ def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1, **extra):
     if not (isinstance(threads, int) and threads > 0):
         raise ValueError(f"threads must be a whole number > 0 (got {threads})")
     del _projections[:]          # PyNN would keep every earlier projection's NetCons alive
+    earlier = [recorder.population for recorder in simulator.state.recorders]
     rank = pyNN.neuron.setup(timestep=timestep, min_delay=min_delay, max_delay=max_delay,
                              **extra)
+    _free_cells(earlier)         # after PyNN's gid_clear, which needs the cells' sources
     simulator.h.secondorder = 2
     simulator.state.cvode.queue_mode(1, 0)     # fixed-step bin queue
     simulator.state.parallel_context.nthread(threads)
     _run["seed"] = int(rng_seed)
     return rank
+
+
+def _free_cells(populations):
+    """Delete the local cells of ``populations`` (module doc): their attributes, then sections."""
+    for population in populations:
+        for cell_id in population.all_cells:
+            cell = getattr(cell_id, "_cell", None)
+            if isinstance(cell, nrn.Section):
+                object.__getattribute__(cell, "__dict__").clear()   # (Section.__dict__ is NEURON's)
+                h.delete_section(sec=cell)
