@@ -18,9 +18,10 @@ not, and they went on being simulated with the next network (a 5 s test took
 385 s late in the suite): a NEURON section holds its Python cell object and the
 cell its section, a cycle Python's gc cannot see, and PyNN's Population keeps
 its cells in a numpy object array, which gc does not traverse either.  The
-earlier populations are PyNN's recorders' (every Population has one): each
-local cell's attributes (its point processes, NetCons, vectors) are dropped
-and its section deleted.  Objects of an earlier network are unusable after
+earlier populations are PyNN's recorders' (every Population has one) and the
+projections PyNN's list: each projection's attributes (NetCons, matrices) are
+dropped, then each local cell's (point processes, NetCons, vectors), and its
+section is deleted.  Objects of an earlier network are unusable after
 setup(), as in PyNN.
 """
 import neuron
@@ -50,11 +51,12 @@ def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1, **extra):
         raise ValueError("pynn_hpc's NEURON backend integrates on a fixed step (use_cvode=False)")
     if not (isinstance(threads, int) and threads > 0):
         raise ValueError(f"threads must be a whole number > 0 (got {threads})")
+    populations = [recorder.population for recorder in simulator.state.recorders]
+    projections = list(_projections)
     del _projections[:]          # PyNN would keep every earlier projection's NetCons alive
-    earlier = [recorder.population for recorder in simulator.state.recorders]
     rank = pyNN.neuron.setup(timestep=timestep, min_delay=min_delay, max_delay=max_delay,
                              **extra)
-    _free_cells(earlier)         # after PyNN's gid_clear, which needs the cells' sources
+    _free(populations, projections)     # after PyNN's gid_clear, which needs the cells' sources
     simulator.h.secondorder = 2
     simulator.state.cvode.queue_mode(1, 0)     # fixed-step bin queue
     simulator.state.parallel_context.nthread(threads)
@@ -62,8 +64,12 @@ def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1, **extra):
     return rank
 
 
-def _free_cells(populations):
-    """Delete the local cells of ``populations`` (module doc): their attributes, then sections."""
+def _free(populations, projections):
+    """Delete the earlier network (module doc): the projections' NetCons and matrices (a NetCon
+    watching a deleted section's cell would crash the next finitialize), then every local cell's
+    attributes and its section."""
+    for projection in projections:
+        vars(projection).clear()
     for population in populations:
         for cell_id in population.all_cells:
             cell = getattr(cell_id, "_cell", None)
