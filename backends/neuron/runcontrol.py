@@ -72,7 +72,7 @@ def _free(populations, projections):
         vars(projection).clear()
     for population in populations:
         for cell_id in population.all_cells:
-            cell = getattr(cell_id, "_cell", None)
+            cell = vars(cell_id).get("_cell")    # (getattr: PyNN's ID looks up parameters)
             if isinstance(cell, nrn.Section):
                 object.__getattribute__(cell, "__dict__").clear()   # (Section.__dict__ is NEURON's)
                 h.delete_section(sec=cell)
