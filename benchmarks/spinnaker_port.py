@@ -136,7 +136,7 @@ def backends_of(tables, host=True):
 def compare_argv(backends, args, output):
     """The ``pynn-hpc compare`` arguments that make every run of ``backends``."""
     argv = ["compare", "--backends", *backends, "--seeds", *map(str, args.seeds),
-            "--threads", str(args.threads), "--jobs", str(getattr(args, "jobs", 1))]
+            "--threads", str(args.threads), "--jobs", str(args.jobs)]
     for name in NETWORK_OPTIONS:
         value = getattr(args, name)
         if value is not None:

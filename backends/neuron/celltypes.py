@@ -219,8 +219,8 @@ class SpiNNakerIF_curr_alpha(pynn_std_cells.IF_curr_alpha):
     Beyond IF_curr_alpha's parameters: ``shift_E``, ``shift_I``, the ring-buffer left shifts (the
     weight LSB is 2^shift / 2^15 nA: give weights as multiples of it); ``spinnaker_alpha``,
     ``spinnaker_lif`` (1, 1): 0 replaces sPyNNaker's synapse by PyNN's exact alpha (2: the same
-    in s16.15, spinnaker/c/alpha_exact_synapse.h), or its membrane update by one in double.  Weights in nA, inhibitory ones negative (or positive:
-    the magnitude is used)."""
+    in fixed point, spinnaker/c/alpha_exact_synapse.h), or its membrane update by one in double.
+    Weights in nA, inhibitory ones negative (or positive: the magnitude is used)."""
 
     default_parameters = dict(pynn_std_cells.IF_curr_alpha.default_parameters,
                               shift_E=0, shift_I=0, spinnaker_alpha=1, spinnaker_lif=1)

@@ -107,7 +107,7 @@ def run(exc_units=None, inh_units=None, shifts=(3, 6), words=None, current=None,
     ``exc_units``/``inh_units``: stored weight units arriving per step (ints >= 0);
     ``shifts``: (excitatory, inhibitory) ring-buffer left shifts; ``current``: nA per step;
     ``exact_alpha``: both receptors are ``c/alpha_exact_synapse.h`` (the correction: PyNN's
-    alpha current, peak = weight, propagated exactly in s16.15) instead of sPyNNaker's.
+    alpha current, peak = weight, propagated exactly in fixed point) instead of sPyNNaker's.
     """
     lib = library()
     w = parameter_words(dt) if words is None else np.ascontiguousarray(words, dtype=np.int32)

@@ -42,7 +42,7 @@ Switches, so that each of sPyNNaker's deviations can be on alone (both 1 by defa
                           (alpha_exact.inc's recursion), weights as given; the LIF gets
                           its current at t_n (the inputs of t_n not yet in), rounded to s16.15
     spinnaker_alpha = 2   the correction: ../../spinnaker/c/alpha_exact_synapse.h, PyNN's
-                          alpha current propagated exactly in s16.15 on the ring buffer's
+                          alpha current propagated exactly in fixed point on the ring buffer's
                           step sums (as 1, the same place in the step, any load)
     spinnaker_lif = 0     the membrane in double instead: V = a - exp(-dt/taum) (a - V),
                           a = (I + i_offset) taum/cm + v_rest, exact for the current I =

@@ -1,6 +1,7 @@
 /*
- * An exact alpha-shaped current synapse in s16.15: the correction a SpiNNaker port of this
- * model needs (a synapse type to build in place of sPyNNaker 7.4.1's alpha synapse).
+ * An exact alpha-shaped current synapse in SpiNNaker's fixed point (s33.30 state, s16.15
+ * current): the correction a SpiNNaker port of this model needs (a synapse type to build in
+ * place of sPyNNaker 7.4.1's alpha synapse).
  *
  * PyNN's and NEST's alpha current (IF_curr_alpha, iaf_psc_alpha) for a spike of weight w
  * (nA) at t = 0 is  I(t) = w (t / tau) exp(1 - t / tau)  (peak w at t = tau).  Its two-

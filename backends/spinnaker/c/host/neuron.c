@@ -18,7 +18,7 @@
  * units of 2^-32 (3e-7) lower at the synapse's (3159861950).
  *
  * With `exact_alpha` non-zero both receptors are ../alpha_exact_synapse.h instead (the
- * correction: PyNN's alpha current propagated exactly in s16.15), in the same places.
+ * correction: PyNN's alpha current propagated exactly in fixed point), in the same places.
  *
  * With `current` non-NULL the synapses are bypassed and the membrane gets that
  * current (raw s16.15 nA per step): the membrane update alone, for comparing
