@@ -44,7 +44,7 @@ import quantities as pq
 from elephant.conversion import BinnedSpikeTrain
 from elephant.spike_train_correlation import correlation_coefficient
 from elephant.statistics import cv, isi
-from .. import nix
+from pynn_hpc import nix
 from . import verdict as V
 from .statistics import window
 

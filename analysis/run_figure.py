@@ -191,7 +191,7 @@ def save(run_dir, output=None, **options):
     atomically (default ``RUN_DIR/run.png``); returns its path.  Bad input (no or a corrupt
     results.json, a missing or unreadable spike or weight file, an output that cannot be
     written) raises ValueError (RunError for the run) before anything is written."""
-    from ..results import write_bytes
+    from pynn_hpc.results import write_bytes
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise RunError(f"{run_dir} is not a directory: give the output directory of "

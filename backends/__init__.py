@@ -44,7 +44,7 @@ Optional hooks (``pynn_hpc`` uses the default when a backend does not define one
 ------------------------------------------------------------------------------------
 ``check_fits(d, processes=1, options=None) -> dict``
     whether the network ``d`` (:class:`pynn_hpc.derived.Derived`) fits the machine the
-    backend runs on; raises :class:`pynn_hpc.derived.ParameterError` with one line saying
+    backend runs on; raises :class:`pynn_hpc.errors.ParameterError` with one line saying
     what would fit.  Called by ``run`` before anything is built or written, whatever
     ``--force`` says.  Default: the host-memory check of :func:`pynn_hpc.estimate.check_fits`
     (measured bytes per neuron and connection, :mod:`.costs`; ``--force`` skips it).
@@ -129,7 +129,7 @@ def names():
 
 def check_name(name):
     """The variant ``name`` asks for (None for a plain backend); ParameterError if unknown."""
-    from pynn_hpc.derived import ParameterError
+    from pynn_hpc.errors import ParameterError
     base, sep, _ = name.partition(":")
     if base not in BACKENDS:
         raise ParameterError(f"unknown backend '{name}': choose one of {', '.join(BACKENDS)}")
@@ -157,7 +157,7 @@ def install_hint(name):
 
 def load(name):
     """Import and return the backend module called ``name`` (configured, for a variant)."""
-    from pynn_hpc.derived import ParameterError
+    from pynn_hpc.errors import ParameterError
     try:
         variant = check_name(name)
     except ParameterError as err:

@@ -34,7 +34,7 @@ whose fixed point they use) is not installed, with one line (ParameterError).
 import importlib.util
 from dataclasses import dataclass
 
-from pynn_hpc.derived import ParameterError
+from pynn_hpc.errors import ParameterError
 
 BASE = "spinnaker-emulated"
 DEVIATIONS = ("weights", "stdp", "alpha", "lif")

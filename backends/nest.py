@@ -1,6 +1,6 @@
 """NEST backend: PyNN's ``pyNN.nest`` plus what this model needs, as hand-written NEST does it.
 
-What is translated here, and why (measured, see NOTES.md):
+What is translated here, and why (the measurements are in the documentation, "Backends"):
 
 * ``FixedNumberPreConnector``, ``OneToOneConnector`` and ``AllToAllConnector``
   call NEST's own ``fixed_indegree`` / ``one_to_one`` / ``all_to_all`` rules

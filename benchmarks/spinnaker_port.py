@@ -118,7 +118,7 @@ def backends_of(tables, host=True):
     installation knows (one that it refuses, e.g. a deviation not built yet, is left out with
     its reason on stderr: compare would refuse the whole command)."""
     from pynn_hpc import backends
-    from pynn_hpc.derived import ParameterError
+    from pynn_hpc.errors import ParameterError
     names = ["nest"] + ([HOST] if host else [])
     for t in tables:
         for _, b in TABLES[t][1]:
@@ -149,7 +149,7 @@ def reuse(sources, backends, seeds, args, output):
     compare outputs ``sources`` into ``output``/runs where it has none (compare then reuses
     them); runs of another network are left where they are."""
     from pynn_hpc import backends as B, cli, comparison
-    from pynn_hpc.derived import ParameterError
+    from pynn_hpc.errors import ParameterError
     dir_name = getattr(B, "dir_name", lambda name: name)
     cargs = cli.build_parser().parse_args(compare_argv(["nest"], args, output))
     cargs.backend = "nest"

@@ -29,7 +29,7 @@ import numpy as np
 
 from pynn_hpc import backends, parameters as P, replay
 from pynn_hpc.analysis import run_figure
-from pynn_hpc.derived import ParameterError
+from pynn_hpc.errors import ParameterError
 
 #: dt = t_post + d - t_pre of the pairs (ms)
 LAGS = (-80, -60, -45, -30, -20, -15, -10, -6, -3, -1, 0, 1, 3, 6, 10, 15, 20, 30, 45, 60, 80)

@@ -18,9 +18,10 @@ import signal
 import sys
 import time
 
-from . import backends, parameters as P, presets
-from .backends import launcher
-from .derived import ParameterError
+from pynn_hpc import backends
+from . import parameters as P, presets
+from pynn_hpc.backends import launcher
+from .errors import ParameterError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -353,7 +354,7 @@ def cmd_compare(args):
 
 def cmd_plot(args):
     """The figure of a finished run (:mod:`pynn_hpc.analysis.run_figure`)."""
-    from .analysis import run_figure
+    from pynn_hpc.analysis import run_figure
     try:
         path = run_figure.save(args.run_dir, args.output)
     except ValueError as err:           # RunError: no or a corrupt run; an unwritable output
@@ -399,7 +400,7 @@ def _interrupt(signum, frame):
 
 def _abort_all_ranks(code):
     """Under MPI, end every rank now (a rank left waiting in a collective would hang)."""
-    from .backends import launcher
+    from pynn_hpc.backends import launcher
     if launcher.size() > 1:
         from mpi4py import MPI
         MPI.COMM_WORLD.Abort(code)
@@ -413,7 +414,7 @@ def main(argv=None):
     which is why runs advance in short chunks (:mod:`pynn_hpc.progress`).  Under MPI, a rank
     that fails or is interrupted prints one line and aborts every rank: no hang.
     """
-    from .backends import launcher
+    from pynn_hpc.backends import launcher
     args = build_parser().parse_args(argv)
     commands = {"run": cmd_run, "estimate": cmd_estimate, "replay": cmd_replay,
                 "compare": cmd_compare, "plot": cmd_plot, "info": cmd_info}

@@ -37,8 +37,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import backends, parameters as P
-from .derived import ParameterError
+from pynn_hpc import backends
+from . import parameters as P
+from .errors import ParameterError
 
 #: fewest reference runs for a tolerance (a simulator equal to the reference is judged
 #: different on a given statistic ~20 % of the time with 3 runs each, 2-4 % with 5:
@@ -93,7 +94,7 @@ def requested_network(d, stdp, opts):
 def _finished(run_dir, backend, seed, network):
     """True if ``run_dir`` holds a finished run of this backend, seed and network; False if no
     finished run; ParameterError if it holds a run of something else."""
-    from .analysis.compare import RunError, read_results
+    from pynn_hpc.analysis.compare import RunError, read_results
     if not (run_dir / "results.json").exists():
         return False
     try:
@@ -263,7 +264,7 @@ def make_runs(args, output, network, say):
 def load_runs(dirs):
     """Each directory's run (analysis.compare.load_run); ParameterError naming the first that
     cannot be read, or two that are different networks."""
-    from .analysis import compare as C
+    from pynn_hpc.analysis import compare as C
     runs = []
     for d in dirs:
         try:
@@ -355,8 +356,8 @@ def _png(fig):
 
 def _figures(c, groups, reference):
     """The report's figures as PNG bytes (name -> bytes), and why any could not be drawn."""
-    from .analysis import plots, run_figure
-    from .analysis.compare import RunError
+    from pynn_hpc.analysis import plots, run_figure
+    from pynn_hpc.analysis.compare import RunError
     figures, errors = {}, {}
     if c.get("statistics"):
         figures["distributions"] = _png(plots.comparison_figure(groups, c, c["network"]))
@@ -387,7 +388,7 @@ def write_report(output, groups, backend_names, reference, failed, jobs, verdict
     shows is put in comparison.json first and the report rendered from what the file holds.
     Returns comparison.json's content."""
     from . import results as R
-    from .analysis import compare as C, report as RE, timing as T
+    from pynn_hpc.analysis import compare as C, report as RE, timing as T
     runs = [r for rs in groups.values() for r in rs]
     r0 = runs[0] if runs else None
     title = (f"{r0['n_neurons']:,} neurons, indegree x {r0['indegree_scale']:g}, "
@@ -499,7 +500,7 @@ def main(args, network):
               f"{output / 'report.md'} (no verdict)")
         return _no_verdict(reason)
     _check_reference(groups, args.reference)
-    from .analysis import compare as C
+    from pynn_hpc.analysis import compare as C
     verdict = C.compare(groups, args.reference)
     report = write_report(output, groups, backend_names, args.reference, failed, jobs,
                           verdict=verdict)

@@ -48,6 +48,7 @@ import numpy as np
 from scipy.special import lambertw
 
 from . import parameters as P
+from .errors import ParameterError
 
 
 def psc_per_psp(tau_m, tau_syn, cm):
@@ -104,10 +105,6 @@ class Derived:
         d.update(n_neurons=self.n_neurons, n_connections=self.n_connections,
                  n_plastic=self.n_plastic)
         return d
-
-
-class ParameterError(ValueError):
-    """A user-supplied value that cannot describe a network; the message says what to do."""
 
 
 def derive(scale=P.RUN["scale"], w0=P.STDP["w0"], indegree_scale=P.SCALING["indegree_scale"],

@@ -13,8 +13,9 @@ of P processes needs.
 import math
 import os
 
-from .backends.costs import COSTS
-from .derived import ParameterError, derive
+from pynn_hpc.backends.costs import COSTS
+from .derived import derive
+from .errors import ParameterError
 
 MB = 1024.0 * 1024.0
 

@@ -12,7 +12,7 @@ Chosen from the measurements in README.md ("Scaling"), on a 2-core / 24 GB machi
 * ``hpc``: the seed's intended use, scale 10 and more, 100 ms presimulation + 1000 ms, for clusters.
 """
 from . import parameters as P
-from .derived import ParameterError
+from .errors import ParameterError
 
 PRESETS = {
     "seed": {"scale": 1.0, "indegree_scale": 1.0, "dc_rate": P.SCALING["dc_rate"],

@@ -11,12 +11,14 @@ import time
 
 import numpy as np
 
-from . import backends, parameters as P
-from .derived import ParameterError, derive
+from pynn_hpc import backends
+from . import parameters as P
+from .derived import derive
+from .errors import ParameterError
 from .network import connect, create
 from .progress import Progress
-from .analysis.regime import assess
-from .analysis.statistics import spike_statistics, weight_summary
+from pynn_hpc.analysis.regime import assess
+from pynn_hpc.analysis.statistics import spike_statistics, weight_summary
 
 
 def _peak_rss_mb():

@@ -103,7 +103,7 @@ def compare(backend_names, pre, post, delay=P.NETWORK["delay"], weight=None, std
     absolute one in pA; ``max_diff_lsb`` the latter in LSBs for every comparison involving a
     fixed-point backend (``lsb``: its weight resolution in nA, None for floating point).
     """
-    from . import backends
+    from pynn_hpc import backends
     pre = check_times(pre, "presynaptic", timestep)
     post = check_times(post, "postsynaptic", timestep)
     delay = check_delay(delay, timestep, "delay")

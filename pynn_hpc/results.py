@@ -5,7 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .derived import ParameterError
+from .errors import ParameterError
 
 
 def prepare_output(path):

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from pynn_hpc import parameters as P
-from pynn_hpc.derived import ParameterError, derive
+from pynn_hpc.derived import derive
+from pynn_hpc.errors import ParameterError
 from pynn_hpc.estimate import estimate
 from pynn_hpc.presets import PRESETS, resolve
 from pynn_hpc.scaling import free_membrane

@@ -210,7 +210,7 @@ def test_board_without_our_binary_refused_before_building(tmp_path, monkeypatch)
     import threading
     from pynn_hpc.backends import spinnaker as sim
     from pynn_hpc.backends.spinnaker import board
-    from pynn_hpc.derived import ParameterError
+    from pynn_hpc.errors import ParameterError
     for var, sub in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
         monkeypatch.setenv(var, str(tmp_path / sub))
     (tmp_path / "home").mkdir()

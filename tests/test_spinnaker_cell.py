@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from pynn_hpc import parameters as P
-from pynn_hpc.derived import ParameterError, derive
+from pynn_hpc.derived import derive
+from pynn_hpc.errors import ParameterError
 
 DT, DELAY = 0.1, 1.5
 LAG = int(round(DELAY / DT))        # steps from a source's spike to its arrival

@@ -14,7 +14,8 @@ from pynn_hpc.backends import emulation
 from pynn_hpc.backends.spinnaker import fixedpoint
 from pynn_hpc.backends.spinnaker.neuron_numerics import ALPHA_NORMALISATION
 from pynn_hpc.backends.spinnaker.replay import replay_rule, rule_parameters
-from pynn_hpc.derived import ParameterError, derive
+from pynn_hpc.derived import derive
+from pynn_hpc.errors import ParameterError
 from pynn_hpc.network import connect, create, stdp_synapse
 from pynn_hpc.replay import poisson_trains
 

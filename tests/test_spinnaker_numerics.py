@@ -34,7 +34,8 @@ from scipy.signal import lfilter
 from pynn_hpc import parameters as P
 from pynn_hpc.backends.spinnaker import fixedpoint as F
 from pynn_hpc.backends.spinnaker import neuron_numerics as N
-from pynn_hpc.derived import ParameterError, derive
+from pynn_hpc.derived import derive
+from pynn_hpc.errors import ParameterError
 from pynn_hpc.presets import PRESETS
 
 DT = 0.1

@@ -1,6 +1,6 @@
 """NEURON backend: PyNN's ``pyNN.neuron`` plus what this model needs, translated for NEURON.
 
-What is translated here, and why (measured, see NOTES.md and the modules):
+What is translated here, and why (measured: the docs' "Backends" page, and the modules):
 
 * NMODL mechanisms (``nmodl/``), compiled once per installation with PyNN's
   own into a cache directory (:mod:`.mechanisms`):

@@ -29,7 +29,7 @@ from pyNN.neuron import cells as pynn_cells
 from pyNN.neuron.standardmodels import cells as pynn_std_cells
 from pyNN.standardmodels import build_translations
 
-from pynn_hpc.derived import ParameterError
+from pynn_hpc.errors import ParameterError
 
 
 class ExactAlphaIF(pynn_cells.StandardIFStandardReceptors):

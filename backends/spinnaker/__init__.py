@@ -1,6 +1,6 @@
 """SpiNNaker backend: ``pyNN.spiNNaker`` (sPyNNaker 1!7.4.1) plus what this model needs.
 
-What is translated here, and why (measured, see NOTES.md and :mod:`.port`):
+What is translated here, and why (measured: the docs' "Porting to SpiNNaker", :mod:`.port`):
 
 * ``setup``: dt 0.1 ms (the seed's) with ``time_scale_factor`` 10 by default: one step of
   0.1 ms takes 1 ms of wall-clock, SpiNNaker's design tick (at factor 1 a core has 100 us
@@ -46,7 +46,7 @@ import time
 import types
 import warnings
 
-from pynn_hpc.derived import ParameterError
+from pynn_hpc.errors import ParameterError
 
 from . import board
 

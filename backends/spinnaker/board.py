@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 import appdirs
 
-from pynn_hpc.derived import ParameterError
+from pynn_hpc.errors import ParameterError
 
 CONFIG_NAME = ".spynnaker.cfg"
 PROBE_TIMEOUT_S = 5.0

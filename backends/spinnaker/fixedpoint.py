@@ -23,7 +23,7 @@ binary runs), compiled on first use into
 
     $PYNN_HPC_SPINNAKER_DIR  or  ${XDG_CACHE_HOME:-~/.cache}/pynn_hpc/spinnaker_rule/plrule-<hash>/
 
-Numbers that do not fit a format raise :class:`pynn_hpc.derived.ParameterError`
+Numbers that do not fit a format raise :class:`pynn_hpc.errors.ParameterError`
 naming the parameter and the representable range.
 """
 import ctypes
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pynn_hpc.derived import ParameterError
+from pynn_hpc.errors import ParameterError
 
 from . import hostbuild
 from .hostbuild import RuleBuildError  # noqa: F401  (callers catch it here)

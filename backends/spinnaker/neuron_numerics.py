@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pynn_hpc import parameters as P
-from pynn_hpc.derived import ParameterError
+from pynn_hpc.errors import ParameterError
 
 from . import hostbuild
 from .fixedpoint import S1615_ONE, stored_weight, to_s1615

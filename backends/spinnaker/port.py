@@ -17,7 +17,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from pynn_hpc.derived import ParameterError
+from pynn_hpc.errors import ParameterError
 
 from . import fixedpoint
 

@@ -15,7 +15,7 @@ sPyNNaker does (``rint(delay / dt)``), all of it dendritic.
 """
 import numpy as np
 
-from pynn_hpc.derived import ParameterError
+from pynn_hpc.errors import ParameterError
 
 from .fixedpoint import (BINARY_ROUNDING, exp_lut, parameter_words, run_rule, stored_weight,
                          weight_scales)
