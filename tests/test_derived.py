@@ -10,7 +10,7 @@ from pynn_hpc.errors import ParameterError, psc_per_psp
 
 def test_seed_numbers_at_scale_1():
     d = derive(1.0)
-    assert d.JE * 1000 == pytest.approx(45.6096, abs=5e-5)        # pA, from the seed's EPSP of 0.14 mV
+    assert d.JE * 1000 == pytest.approx(45.6096, abs=5e-5)        # pA: the seed's 0.14 mV EPSP
     assert d.JI == pytest.approx(-5 * d.JE)
     assert d.JI * 1000 == pytest.approx(-228.05, abs=5e-3)
     assert d.rate_ext == pytest.approx(20856, abs=0.5)             # Hz per neuron

@@ -99,7 +99,7 @@ def test_compiled_increments_follow_the_equations():
 
 def test_weight_scale_of_the_seed_network():
     """LSB = 2^shift / 2^15 nA with sPyNNaker 7.4.1's shift from max_expected_summed_weight."""
-    # measured on a virtual board (sPyNNaker 7.4.1): [5.0, 3.0] gave an excitatory LSB of 0.244 pA, 16 nA max
+    # measured on a virtual board (sPyNNaker 7.4.1): [5.0, 3.0] gave LSB 0.244 pA, 16 nA max
     assert F.spynnaker_shift(5.0) == 3 and F.lsb(3) == pytest.approx(0.000244140625)
     assert F.spynnaker_shift(4.0) == 3 and F.spynnaker_shift(3.0) == 2 and F.spynnaker_shift(0.5) == 0
     s = F.weight_scales(derive(1))
