@@ -1,5 +1,6 @@
-"""What README.md promises and no other test checked, each in seconds: its tables and numbers are
-read from README itself, so README and code cannot drift apart unnoticed."""
+"""What the documentation promises and no other test checked, each in seconds: its tables and
+numbers are read from the pages themselves (docs/*.md), so documentation and code cannot drift
+apart unnoticed."""
 import json
 import re
 import subprocess
@@ -16,8 +17,17 @@ from pynn_hpc.analysis.statistics import spike_statistics
 from pynn_hpc.backends.costs import COSTS
 from pynn_hpc.presets import PRESETS, resolve
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-TEXT = " ".join(README.split())          # wrapped lines joined
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def page(name):
+    """A documentation page's Markdown (``docs/<name>.md``)."""
+    return (DOCS / f"{name}.md").read_text()
+
+
+def text(name):
+    """The page's text with wrapped lines joined."""
+    return " ".join(page(name).split())
 
 
 def cli(*args):
@@ -25,10 +35,10 @@ def cli(*args):
                           capture_output=True, text=True, timeout=600)
 
 
-def test_presets_are_readmes_table():
-    """Scaling, "Presets": scale, k, DC and presim + sim of every preset."""
+def test_presets_are_the_docs_table():
+    """docs/scaling.md, "Presets": scale, k, DC and presim + sim of every preset."""
     rows = re.findall(r"^\| `(\w+)` \| ([\d.]+) \| ([\d.]+) \| (\S+) \| (\d+) \+ (\d+) \|",
-                      README, flags=re.M)
+                      page("scaling"), flags=re.M)
     assert {name for name, *_ in rows} == set(PRESETS)
     for name, scale, k, dc, presim, simtime in rows:
         p = PRESETS[name]
@@ -38,9 +48,10 @@ def test_presets_are_readmes_table():
 
 
 def test_without_a_preset_the_run_is_the_seeds():
-    """CLI: "Without --preset the run is the seed's (scale 1, full indegree, 50 + 250 ms, 1 thread)"."""
+    """docs/scaling.md, "Presets": "Without --preset the run is the seed's (scale 1, full
+    indegree, 50 + 250 ms, 1 thread)"."""
     assert "Without `--preset` the run is the seed's (scale 1, full indegree, 50 + 250 ms, 1 thread)" \
-        in TEXT
+        in text("scaling")
     r = resolve()
     assert (r["scale"], r["indegree_scale"], r["presim"], r["simtime"], r["threads"]) == \
         (1.0, 1.0, 50.0, 250.0, 1)
@@ -51,10 +62,11 @@ def stats(rate, cv, synchrony):
     return {"rate_hz": rate, "cv_isi": cv, "synchrony": synchrony}
 
 
-def test_regime_thresholds_are_readmes():
-    """Regime report: AI when 0.1 Hz <= rate <= 50 Hz, CV(ISI) >= 0.5, synchrony <= 0.02."""
+def test_regime_thresholds_are_the_docs():
+    """docs/scaling.md, "The regime report": AI when 0.1 Hz <= rate <= 50 Hz, CV(ISI) >= 0.5,
+    synchrony <= 0.02."""
     assert ("0.1 Hz <= rate <= 50 Hz (only silence and runaway excluded), CV(ISI) >= 0.5 and "
-            "synchrony <= 0.02") in TEXT
+            "synchrony <= 0.02") in text("scaling")
     for edge in (stats(0.1, 0.5, 0.02), stats(50.0, 0.5, 0.0)):
         assert regime.assess(edge)["asynchronous_irregular"], edge
     for beyond, failing in ((stats(0.09, 0.9, 0.0), "rate"), (stats(50.1, 0.9, 0.0), "rate"),
@@ -73,7 +85,7 @@ def trains(times_per_neuron, t_stop):
 
 
 def test_spike_statistics_mean_what_results_json_says():
-    """results.json: rate over the recorded neurons, silent ones included, after the
+    """docs/formats.md, results.json: rate over the recorded neurons, silent ones included, after the
     presimulation; CV over neurons with >= 3 spikes; Fano factor 1 for independent Poisson;
     synchrony = (fano - 1) / (n - 1), the pairwise correlation of 1 ms counts."""
     rng = np.random.default_rng(0)
@@ -91,19 +103,20 @@ def test_spike_statistics_mean_what_results_json_says():
 
 
 @pytest.mark.parametrize("backend, simulator", [("nest", "NEST"), ("neuron", "NEURON")])
-def test_memory_costs_in_readme_are_backends_costs(backend, simulator):
-    """Scaling, "Estimate before building": the figures are those the estimate uses."""
+def test_memory_costs_in_the_docs_are_backends_costs(backend, simulator):
+    """docs/scaling.md, "Estimate before building": the figures are those the estimate uses."""
     c = COSTS[backend]
     m = re.search(simulator + r" [\d.]+, \d+ threads?: ([\d.]+) MB \+ ([\d.]+) kB per neuron \+ "
-                  r"([\d.]+) B per connection", TEXT)
-    assert m, f"README states no memory costs for {simulator}"
+                  r"([\d.]+) B per connection", text("scaling"))
+    assert m, f"docs/scaling.md states no memory costs for {simulator}"
     assert [float(x) for x in m.groups()] == \
         [round(c["base_mb"]), round(c["per_neuron_kb"], 1), round(c["per_connection_b"], 1)]
 
 
 def test_a_run_that_does_not_fit_names_what_would_fit(tmp_path):
-    """CLI: a run predicted to exceed memory stops before building, "naming the options that
-    would fit; --force runs anyway"."""
+    """docs/scaling.md, "Estimate before building": a run predicted to exceed memory stops
+    before building, "with the numbers and the options that would fit; --force runs anyway"."""
+    assert "with the numbers and the options that would fit; `--force` runs anyway" in text("scaling")
     p = cli("run", "--scale", 40, "--output", tmp_path / "out")
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
     for option in ("--scale", "--indegree-scale", "--force"):
@@ -111,8 +124,9 @@ def test_a_run_that_does_not_fit_names_what_would_fit(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_results_json_fields_are_what_readme_defines(tmp_path):
-    """results.json table: real_time_factor, synchrony, rss_after_connect_mb, n_connections."""
+def test_results_json_fields_are_what_the_docs_define(tmp_path):
+    """docs/formats.md, results.json: real_time_factor, synchrony, rss_after_connect_mb,
+    n_connections; and every field a run writes is described there."""
     p = cli("run", "--scale", 0.02, "--indegree-scale", 0.1, "--dc-rate", 0, "--presim", 20,
             "--simtime", 40, "--output", tmp_path, "--quiet")
     assert p.returncode == 0, p.stderr
@@ -123,3 +137,6 @@ def test_results_json_fields_are_what_readme_defines(tmp_path):
     assert r["n_connections"] == r["n_connections_expected"] == \
         r["n_neurons"] * (r["derived"]["CE"] + r["derived"]["CI"]) + r["n_neurons"]
     assert r["mpi_processes"] == 1 and r["seed"] == 1 and r["presim_ms"] == 20.0
+    documented = set(re.findall(r"`(\w+)`", page("formats")))
+    written = set(r) | set(r["timings"]) | set(r["regime"]) | set(r["weights_EE"])
+    assert not written - documented, "results.json fields docs/formats.md does not describe"
