@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v mpicc >/dev/null || ! command -v mpirun >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mpich libmpich-dev >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq mpich libmpich-dev >/dev/null
   else
     echo "install_mpi.sh: mpicc/mpirun not found: install Debian's mpich and libmpich-dev (as root) and retry" >&2
     exit 2

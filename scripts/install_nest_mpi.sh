@@ -7,7 +7,16 @@
 # install takes seconds.  Afterwards `pynn-hpc info` says "NEST 3.10.0 (MPI)" and
 #     mpirun -np 2 .venv/bin/pynn-hpc run --backend nest --threads 1 ...
 # runs one NEST process per rank.  Needs scripts/install_mpi.sh's mpich and mpi4py (run first).
+#
+# One step alone (scripts/test.sh runs the build beside other installs):
+#     --deps   only the Debian packages the build needs (mpich, GSL, Boost, libltdl)
+#     --build  only the wheel, into the cache (nothing installed into .venv)
 set -euo pipefail
+step="${1:-all}"
+case "$step" in
+  all|--deps|--build) ;;
+  *) echo "install_nest_mpi.sh: unknown option '$step': give --deps, --build or nothing" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 version=3.10.0
 cache="${PYNN_HPC_CACHE:-$HOME/.cache/pynn_hpc}/nest-mpi/${version}-mpich"
@@ -15,8 +24,10 @@ py=.venv/bin/python
 
 fail() { echo "install_nest_mpi.sh: $*" >&2; exit 2; }
 
-[ -x "$py" ] || fail ".venv is missing: run 'bash scripts/install.sh nest' first"
-if "$py" -c "import nest, sys; sys.exit(0 if nest.build_info['have_mpi'] else 1)" >/dev/null 2>&1 \
+if [ "$step" != --deps ]; then
+  [ -x "$py" ] || fail ".venv is missing: run 'bash scripts/install.sh nest' first"
+fi
+if [ "$step" = all ] && "$py" -c "import nest, sys; sys.exit(0 if nest.build_info['have_mpi'] else 1)" >/dev/null 2>&1 \
    && "$py" -c "import nest, sys; sys.exit(0 if nest.__version__ == '$version' else 1)" >/dev/null 2>&1; then
   exit 0      # already there
 fi
@@ -27,12 +38,13 @@ command -v mpicc >/dev/null && command -v mpirun >/dev/null || need+=(mpich libm
 [ -e /usr/include/ltdl.h ] || need+=(libltdl-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null
   else
     fail "NEST with MPI needs ${need[*]}: install them (Debian, as root) and retry"
   fi
 fi
+[ "$step" = --deps ] && exit 0
 command -v cmake >/dev/null || "$py" -m pip install -q cmake
 wheel=$(ls "$cache"/nest_simulator-"$version"-*.whl 2>/dev/null | head -n 1 || true)
 if [ -z "$wheel" ]; then
@@ -48,6 +60,7 @@ if [ -z "$wheel" ]; then
   fi
   wheel=$(ls "$cache"/nest_simulator-"$version"-*.whl | head -n 1)
 fi
+[ "$step" = --build ] && exit 0
 "$py" -m pip install -q --no-deps --force-reinstall "$wheel"
 "$py" -c "import nest, sys; sys.exit(0 if nest.build_info['have_mpi'] else 1)" >/dev/null 2>&1 \
   || fail "the installed NEST has no MPI ($wheel): remove $cache and retry"

@@ -5,8 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh test
+# The long pole, NEST's build (both cores), starts as soon as its Debian packages are there;
+# mpi4py's build and the browser's download go on beside it; then NEST's wheel is installed.
+bash scripts/install_nest_mpi.sh --deps
+bash scripts/install_nest_mpi.sh --build & nest_build=$!
 bash scripts/install_mpi.sh
 bash scripts/install_browser.sh
+wait "$nest_build"
 bash scripts/install_nest_mpi.sh
 # Two workers (pytest-xdist; the tests sharing the teaching comparison on one of them), then,
 # alone, the tests marked serial: MPI runs, whose ranks poll for messages and would fight the
