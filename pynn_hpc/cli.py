@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 from pynn_hpc import backends
 from . import parameters as P, presets
@@ -152,28 +153,26 @@ def build_parser():
     return parser
 
 
-def _options(args):
-    """Preset, then explicit options; checked; returns (options, Derived, stdp)."""
-    from . import protocol
-    if args.compensation == "weights" and args.dc_rate is not None:
-        raise ParameterError("--dc-rate applies to --compensation dc only (weights J/k need no "
-                             "DC current): drop --dc-rate or use --compensation dc")
-    opts = presets.resolve(args.preset, scale=args.scale, indegree_scale=args.indegree_scale,
-                           dc_rate=args.dc_rate, threads=args.threads, simtime=args.simtime,
-                           presim=args.presim, seed=getattr(args, "seed", None))
-    stdp = {"lambda": getattr(args, "lambda_", P.STDP["lambda"]),
-            "alpha": getattr(args, "alpha", P.STDP["alpha"]), "mu": getattr(args, "mu", P.STDP["mu"]),
-            "tau_plus": getattr(args, "tau_plus", P.STDP["tau_plus"]),
-            "tau_minus": getattr(args, "tau_minus", P.STDP["tau_minus"]),
-            "w0": getattr(args, "w0", P.STDP["w0"])}
-    d, stdp = protocol.configure(opts["scale"], opts["indegree_scale"], opts["dc_rate"],
-                                 opts["threads"], opts["simtime"], opts["presim"], stdp,
-                                 args.compensation)
-    backends.check_name(args.backend)          # unknown backend or variant: ParameterError
-    per_node = getattr(args, "processes_per_node", None)
-    if per_node is not None and per_node < 1:
-        raise ParameterError(f"--processes-per-node must be >= 1 (got {per_node})")
-    return opts, d, stdp
+def _network(args):
+    """The network the parsed ``args`` ask for (:func:`pynn_hpc.protocol.network_options`)."""
+    from pynn_hpc import protocol
+    return protocol.network_options(**_network_args(args), backend=args.backend,
+                                    processes_per_node=getattr(args, "processes_per_node", None))
+
+
+def _network_args(args):
+    """The network options of a parsed command line, as keyword arguments."""
+    stdp = {name: getattr(args, option) for name, option in _STDP_OPTIONS.items()
+            if hasattr(args, option)}
+    return dict(preset=args.preset, scale=args.scale, indegree_scale=args.indegree_scale,
+                dc_rate=args.dc_rate, compensation=args.compensation, threads=args.threads,
+                simtime=args.simtime, presim=args.presim, seed=getattr(args, "seed", None),
+                **({"stdp": stdp} if stdp else {}))
+
+
+#: STDP parameter -> the ``run`` option's attribute
+_STDP_OPTIONS = {"lambda": "lambda_", "alpha": "alpha", "mu": "mu", "tau_plus": "tau_plus",
+                 "tau_minus": "tau_minus", "w0": "w0"}
 
 
 def _summary(r):
@@ -201,74 +200,31 @@ def _summary(r):
     return "\n".join(lines)
 
 
-def _rank_zero_verdict(sim, error):
-    """Under MPI, every process takes rank 0's verdict (only rank 0 checks memory and output)."""
-    if sim.num_processes() > 1:
-        from mpi4py import MPI
-        error = MPI.COMM_WORLD.bcast(error, root=0)
-    return error
-
-
 def cmd_run(args):
-    from . import estimate as E, protocol, results as R
-    from .progress import Progress
+    """Check and claim (one line, exit 2, on bad input), then run and write
+    (:func:`pynn_hpc.protocol.prepare_run`); print what was written."""
+    from pynn_hpc import protocol
     try:
-        opts, d, stdp = _options(args)
-        sim = backends.load(args.backend)
+        prepared = protocol.prepare_run(
+            args.output, **_network_args(args), backend=args.backend,
+            overwrite=args.overwrite, force=args.force, spikes_format=args.spikes_format,
+            quiet=args.quiet, processes_per_node=args.processes_per_node)
     except (ParameterError, backends.BackendUnavailable) as err:
         return _fail(str(err))
-    error = None
-    if sim.num_processes() > d.n_neurons:
-        error = (f"{sim.num_processes()} MPI processes for {d.n_neurons} neurons: "
-                 f"use at most {d.n_neurons} (mpirun -np) or a larger --scale")
-    elif sim.rank() == 0:
-        try:
-            fits = backends.hook(sim, "check_fits")    # a backend's own, or host memory
-            if fits is not None:
-                fit = fits(d, sim.num_processes(), options=stdp)
-            elif not args.force:
-                E.check_fits(args.backend, d, sim.num_processes(), options=stdp,
-                             per_node=E.processes_per_node(sim.num_processes(),
-                                                           args.processes_per_node))
-            output = R.claim_output(args.output, args.overwrite)
-        except ParameterError as err:
-            error = str(err)
-    error = _rank_zero_verdict(sim, error)
-    if error:
-        return _fail(error) if sim.rank() == 0 else 2
-    progress = Progress(enabled=sim.rank() == 0 and not args.quiet)
-    if args.backend in E.COSTS:
-        est = E.estimate(args.backend, d, sim.num_processes())
-        available = E.available_mb()
-        progress.line(f"predicted peak memory {est['peak_rss_mb_per_process']:,.0f} MB per "
-                      f"process x {sim.num_processes()} "
-                      + (f"(available here {available:,.0f} MB)" if available else ""))
-    results, block = protocol.run(sim, scale=opts["scale"], indegree_scale=opts["indegree_scale"],
-                                  dc_rate=opts["dc_rate"], threads=opts["threads"],
-                                  simtime=opts["simtime"], presim=opts["presim"],
-                                  seed=opts["seed"], stdp=stdp, compensation=args.compensation,
-                                  progress=progress)
-    if results and sim.rank() == 0:
-        port = results.pop("port", None)
-        if port is not None:
-            R.write_json(output / "port.json", port)
-            print("\n".join(port.get("summary", [])))
-            print(f"written: {output / 'port.json'}")
-        if not backends.hook(sim, "produces_data")():
-            return 0                    # mapped only: no spikes, no results.json
-        results["preset"] = args.preset
-        results["estimate"] = fit if fits is not None else E.estimate(
-            args.backend, d, results["mpi_processes"])
-        path = R.write(output, results, block, spikes_format=args.spikes_format)
-        print(_summary(results))
-        print(f"written: {path}")
+    written = prepared.run()
+    if written.port is not None:
+        print("\n".join(written.port.get("summary", [])))
+        print(f"written: {written.port_path}")
+    if written.path is not None:
+        print(_summary(written.results))
+        print(f"written: {written.path}")
     return 0
 
 
 def cmd_estimate(args):
     from . import estimate as E
     try:
-        opts, d, _ = _options(args)
+        _, d, _ = _network(args)
         if args.processes < 1:
             raise ParameterError(f"--processes must be >= 1 (got {args.processes})")
         est = E.estimate(args.backend, d, args.processes)
@@ -344,12 +300,29 @@ def cmd_replay(args):
 
 
 def cmd_compare(args):
-    """Orchestration in comparison.py; here only the network check every command makes."""
-    from . import comparison
+    """:func:`pynn_hpc.compare`, then its verdict; exit code 0 with a verdict for every
+    backend (agrees or differs), 1 when a run failed or no verdict was possible, 2 bad input."""
+    import pynn_hpc
+    from pynn_hpc import comparison
     try:
-        return comparison.main(args, network=_options)
+        c = pynn_hpc.compare(
+            backends=args.backends, seeds=args.seeds, preset=args.preset,
+            reference=args.reference, output=args.output, jobs=args.jobs, runs=args.runs,
+            quiet=args.quiet, scale=args.scale, indegree_scale=args.indegree_scale,
+            dc_rate=args.dc_rate, compensation=args.compensation, threads=args.threads,
+            simtime=args.simtime, presim=args.presim)
     except ParameterError as err:
         return _fail(str(err))
+    output = Path(args.output)
+    if "no_verdict_reason" in c:
+        print(f"written: {output / 'comparison.json'}, {output / 'report.html'}, "
+              f"{output / 'report.md'} (no verdict)")
+        print(f"pynn-hpc: no verdict possible: {c['no_verdict_reason']}", file=sys.stderr)
+        return 1
+    print("\n".join(comparison.summary(c)))
+    print(f"written: {output / 'comparison.json'}, {output / 'comparison.png'}, "
+          f"{output / 'report.html'}, {output / 'report.md'}")
+    return 1 if c["failed"] or None in c["agrees"].values() else 0
 
 
 def cmd_plot(args):

@@ -1,11 +1,16 @@
-"""``pynn-hpc compare``: make or reuse the runs, load them, judge, write the report.
+"""Comparing simulators: make or reuse the runs, load them, judge, write the report.
+
+    import pynn_hpc
+    c = pynn_hpc.compare(backends=("nest", "neuron"), seeds=(1, 2, 3, 4, 5), preset="teaching")
+    c["agrees"]                                   # {"neuron": True}: comparison.json's content
 
 The statistics and the verdict are :mod:`pynn_hpc.analysis.compare`'s, the figures
 :mod:`pynn_hpc.analysis.plots`', the timing table :mod:`pynn_hpc.analysis.timing`'s, the
-page :mod:`pynn_hpc.analysis.report`'s; this module is the orchestration around them:
+page :mod:`pynn_hpc.analysis.report`'s; this module is the orchestration around them
+(:func:`compare` of a :class:`ComparisonRequest`; ``pynn-hpc compare`` prints its result):
 
 * without run directories, one ``pynn-hpc run`` per backend and seed, each in a fresh process,
-  ``--jobs`` of them at a time, into ``OUTPUT/runs/<backend>-seed<k>`` (with ``MADE_FILE``
+  ``jobs`` of them at a time, into ``OUTPUT/runs/<backend>-seed<k>`` (with ``MADE_FILE``
   beside a finished run's results.json: how many ran at a time).  A directory that already
   holds a finished run (a results.json) is reused if that run is of the requested backend,
   seed and network (every field of ``SAME_NETWORK``), and refused otherwise, before anything
@@ -17,14 +22,14 @@ page :mod:`pynn_hpc.analysis.report`'s; this module is the orchestration around 
 * a signal (SIGINT, SIGTERM: the CLI turns them into an exception) is passed on to every run
   in progress, which get ``STOP_GRACE_S`` to stop before they are killed; finished runs stay
   and are reused next time, no comparison is written;
-* one line per run on stdout (backend, seed, elapsed time, rate) unless ``--quiet``;
+* one line per run on stdout (backend, seed, elapsed time, rate) unless ``quiet``;
 * the report: ``pynn-hpc replay`` of REPLAY's trains on every compared backend (a fresh
   process), then everything the report shows goes into comparison.json (``write_report``),
   and report.html, report.md and their figures are rendered from that content.
 
-Exit codes: 0 a verdict for every backend (agrees or differs), 1 a run failed or a verdict
-was not possible (the message says why), 2 bad input (raised as ParameterError before
-anything is written; the CLI prints it).
+Bad input raises ParameterError before anything is written.  A failed run or a comparison
+without a verdict is not an error: the returned comparison says so (``failed``,
+``no_verdict_reason``, ``agrees`` None), and ``pynn-hpc compare`` makes its exit code of it.
 """
 import io
 import json
@@ -35,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from pynn_hpc import backends
@@ -91,7 +97,7 @@ def requested_network(d, stdp, opts):
                   "simtime_ms": opts["simtime"], "dt_ms": P.RUN["dt"]})
 
 
-def _finished(run_dir, backend, seed, network):
+def finished_run(run_dir, backend, seed, network):
     """True if ``run_dir`` holds a finished run of this backend, seed and network; False if no
     finished run; ParameterError if it holds a run of something else."""
     from pynn_hpc.analysis.compare import RunError, read_results
@@ -182,18 +188,18 @@ def _rate(run_dir):
 MADE_FILE = "made_by_compare.json"
 
 
-def _command(args, backend, seed, run_dir):
+def _command(request, backend, seed, run_dir):
     cmd = [sys.executable, "-m", "pynn_hpc.cli", "run", "--backend", backend,
            "--seed", str(seed), "--output", str(run_dir)]
     for name in RUN_OPTIONS:
-        value = getattr(args, name)
+        value = getattr(request, name)
         if value is not None:
             cmd += ["--" + name.replace("_", "-"), str(value)]
-    return cmd + ["--compensation", args.compensation]
+    return cmd + ["--compensation", request.compensation]
 
 
-def make_runs(args, output, network, say):
-    """One ``pynn-hpc run`` per backend and seed (fresh processes, ``args.jobs`` at a time)
+def make_runs(request, output, network, say):
+    """One ``pynn-hpc run`` per backend and seed (fresh processes, ``request.jobs`` at a time)
     into ``output``/runs, reusing finished ones of ``network`` (``requested_network``).
 
     Returns (run directories that finished, failed runs as dicts), both in the order of
@@ -201,10 +207,10 @@ def make_runs(args, output, network, say):
     ``output`` created, before anything runs (ParameterError).  Any exception while runs are
     going (a signal turned into one by the CLI) reaches every running child as a signal."""
     from . import results as R
-    jobs = getattr(args, "jobs", 1) or 1
+    jobs = request.jobs
     plan = [(b, s, Path(output) / "runs" / f"{backends.dir_name(b)}-seed{s}")
-            for b in args.backends for s in args.seeds]
-    done = {run_dir: _finished(run_dir, b, s, network) for b, s, run_dir in plan}
+            for b in request.backends for s in request.seeds]
+    done = {run_dir: finished_run(run_dir, b, s, network) for b, s, run_dir in plan}
     R.prepare_output(output)
     finished, failed = {}, {}
     todo = [(b, s, d) for b, s, d in plan if not done[d]]
@@ -222,7 +228,7 @@ def make_runs(args, output, network, say):
                 say(f"{backend}, seed {seed}: running ({k} of {k + len(todo)}) into {run_dir}")
                 err = tempfile.TemporaryFile(mode="w+")
                 load = os.getloadavg()[0]
-                child = subprocess.Popen(_command(args, backend, seed, run_dir),
+                child = subprocess.Popen(_command(request, backend, seed, run_dir),
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=err, text=True)
                 running[child] = (backend, seed, run_dir, time.monotonic(), err, load)
@@ -278,11 +284,6 @@ def load_runs(dirs):
                 raise ParameterError(f"{r['path']} and {first['path']} are different networks "
                                      f"('{key}' differs): compare runs of the same network")
     return runs
-
-
-def _no_verdict(message):
-    print(f"pynn-hpc: no verdict possible: {message}", file=sys.stderr)
-    return 1
 
 
 #: the report's files in OUTPUT, beside comparison.json and comparison.png
@@ -446,80 +447,146 @@ def _check_reference(groups, reference):
                              "different seeds: their differences are the tolerance")
 
 
-def main(args, network):
-    """Run ``pynn-hpc compare`` with parsed ``args``; ``network(args)`` checks the requested
-    network and returns (options, Derived, stdp).  Returns the exit code (see the module doc);
-    bad input raises ParameterError before anything is written."""
-    from . import results as R
-    say = (lambda line: None) if getattr(args, "quiet", False) else \
-        (lambda line: print(line, flush=True))
+def _names(value, what):
+    """``value`` as a tuple of strings; ParameterError for one string or other types (a
+    Python caller's mistake that the CLI's parser cannot make)."""
+    if isinstance(value, (str, bytes)) or not all(isinstance(v, str) for v in value):
+        raise ParameterError(f"{what} must be a list of names (got {value!r})")
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class ComparisonRequest:
+    """What to compare: the runs to make (one per backend and seed, of the network the preset
+    and the options describe) or the run directories ``runs`` to load; the reference backend,
+    whose seed-to-seed spread is the tolerance; where to write (``output``), how many runs at
+    a time (``jobs``), and whether to say a line per run (not ``quiet``).
+
+    The types are checked here (ParameterError); the values by :func:`compare`, before
+    anything is written.  The defaults are the Python call's (the teaching network)."""
+    backends: tuple = ("nest", "neuron")
+    seeds: tuple = (1, 2, 3, 4, 5)
+    reference: str = "nest"
+    runs: tuple = ()            # run directories of finished runs: compared as they are
+    output: Path = Path("comparison")
+    jobs: int = 1
+    quiet: bool = True
+    # the network (protocol.network_options), passed on to every run made
+    preset: str = "teaching"
+    scale: float = None
+    indegree_scale: float = None
+    dc_rate: float = None
+    compensation: str = "dc"
+    threads: int = None
+    simtime: float = None
+    presim: float = None
+
+    def __post_init__(self):
+        def whole(value):
+            return isinstance(value, int) and not isinstance(value, bool)
+
+        def set_(name, value):              # frozen: the checked values set once, here
+            object.__setattr__(self, name, value)
+
+        set_("backends", _names(self.backends, "backends"))
+        if isinstance(self.seeds, (str, bytes)) or not all(whole(s) for s in self.seeds):
+            raise ParameterError(f"seeds must be whole numbers (got {self.seeds!r})")
+        set_("seeds", tuple(self.seeds))
+        if not isinstance(self.reference, str):
+            raise ParameterError(f"reference must be a backend's name (got {self.reference!r})")
+        if isinstance(self.runs, (str, bytes, os.PathLike)):
+            raise ParameterError(f"runs must be a list of run directories (got {self.runs!r})")
+        set_("runs", tuple(Path(r) for r in self.runs or ()))
+        set_("output", Path(self.output))
+        if not whole(self.jobs):
+            raise ParameterError(f"--jobs must be a whole number (got {self.jobs!r})")
+
+
+def compare(request):
+    """Make or load the runs of ``request`` (a :class:`ComparisonRequest`), judge every
+    backend against the reference, write comparison.json, comparison.png and the report in
+    ``request.output``; return comparison.json's content.
+
+    Bad input raises ParameterError before anything is written (the runs, the network, the
+    output, and every finished run the output already holds).  Runs that fail are reported
+    on stderr as they fail and listed in ``failed``; when too few runs finished for a verdict
+    the comparison holds ``no_verdict_reason`` (and no ``statistics``)."""
+    from pynn_hpc import results as R
+    say = (lambda line: None) if request.quiet else (lambda line: print(line, flush=True))
     failed = []
-    jobs = getattr(args, "jobs", 1)
-    if jobs is None or jobs < 1:
+    jobs = request.jobs
+    if jobs < 1:
         raise ParameterError(f"--jobs must be >= 1 (got {jobs}): the number of runs made at "
                              "a time")
-    if len(set(args.seeds)) != len(args.seeds):
+    if len(set(request.seeds)) != len(request.seeds):
         raise ParameterError("--seeds must be different from each other")
-    if args.runs:
-        runs = load_runs([Path(d) for d in args.runs])
-        _check_reference(_groups(runs), args.reference)
-        check_output(args.output)
-        output = R.prepare_output(args.output)
+    if request.runs:
+        runs = load_runs(list(request.runs))
+        _check_reference(_groups(runs), request.reference)
+        check_output(request.output)
+        output = R.prepare_output(request.output)
         backend_names = list(dict.fromkeys(r["backend"] for r in runs))
     else:
-        for b in args.backends:
+        from pynn_hpc import protocol
+        for b in request.backends:
             backends.check_name(b)          # unknown backend or variant: ParameterError
-        if args.reference not in args.backends:
-            raise ParameterError(f"--reference {args.reference} is not among --backends")
-        if len(args.seeds) < C_MIN_RUNS:
+        if request.reference not in request.backends:
+            raise ParameterError(f"--reference {request.reference} is not among --backends")
+        if len(request.seeds) < C_MIN_RUNS:
             raise ParameterError(f"give at least {C_MIN_RUNS} --seeds: the reference's "
                                  "seed-to-seed spread is the tolerance")
-        args.backend = args.reference
-        opts, d, stdp = network(args)       # check the network before running anything
-        output = Path(args.output)
+        opts, d, stdp = protocol.network_options(     # checked before anything runs
+            request.preset, scale=request.scale, indegree_scale=request.indegree_scale,
+            dc_rate=request.dc_rate, compensation=request.compensation,
+            threads=request.threads, simtime=request.simtime, presim=request.presim,
+            backend=request.reference)
+        output = request.output
         check_output(output)
-        dirs, failed = make_runs(args, output, requested_network(d, stdp, opts), say)
+        dirs, failed = make_runs(request, output, requested_network(d, stdp, opts), say)
         runs = load_runs(dirs) if dirs else []
-        backend_names = list(args.backends)
+        backend_names = list(request.backends)
     groups = _groups(runs)
-    ref = groups.get(args.reference, [])
+    ref = groups.get(request.reference, [])
     reason = None
     if failed:
-        lost = [b for b in args.backends if b not in groups]
+        lost = [b for b in request.backends if b not in groups]
         if not runs:
             reason = "every run failed (see above)"
         elif len(ref) < C_MIN_RUNS:
-            reason = (f"{len(ref)} run(s) of the reference '{args.reference}' finished, at "
-                      f"least {C_MIN_RUNS} are needed (failures above; the finished runs are "
-                      "reused next time)")
+            reason = (f"{len(ref)} run(s) of the reference '{request.reference}' finished, "
+                      f"at least {C_MIN_RUNS} are needed (failures above; the finished runs "
+                      "are reused next time)")
         elif lost and len(groups) == 1:
             reason = f"every run of {', '.join(lost)} failed (see above)"
     if reason:
-        write_report(output, groups, backend_names, args.reference, failed, jobs, reason=reason)
-        print(f"written: {output / 'comparison.json'}, {output / 'report.html'}, "
-              f"{output / 'report.md'} (no verdict)")
-        return _no_verdict(reason)
-    _check_reference(groups, args.reference)
+        return write_report(output, groups, backend_names, request.reference, failed, jobs,
+                            reason=reason)
+    _check_reference(groups, request.reference)
     from pynn_hpc.analysis import compare as C
-    verdict = C.compare(groups, args.reference)
-    report = write_report(output, groups, backend_names, args.reference, failed, jobs,
-                          verdict=verdict)
-    print(report["network"])
-    print(report["table"])
-    for b, ok in report["agrees"].items():
+    verdict = C.compare(groups, request.reference)
+    return write_report(output, groups, backend_names, request.reference, failed, jobs,
+                        verdict=verdict)
+
+
+def summary(c):
+    """The lines that say a comparison's verdict (``c``: :func:`compare`'s result with a
+    verdict, i.e. without ``no_verdict_reason``): the network, the table, one line per
+    backend, the runs not compared, a failed replay."""
+    reference = c["reference"]
+    ref = c["runs"].get(reference, [])
+    lines = [c["network"], c["table"]]
+    for b, ok in c["agrees"].items():
         if ok is None:
-            print(f"{b}: no verdict possible against {args.reference}: "
-                  + "; ".join(report["no_verdict"][b]))
+            lines.append(f"{b}: no verdict possible against {reference}: "
+                         + "; ".join(c["no_verdict"][b]))
             continue
-        print(f"{b}: {'agrees with' if ok else 'DIFFERS from'} {args.reference} "
-              f"({report.get('test') or report['tolerance']}); with {len(groups[b])} and "
-              f"{len(ref)} runs a backend identical to the reference is judged different on "
-              f"any statistic at most {_percent(report['false_alarm'][b])} of the time")
-    for f in failed:
-        print(f"not compared: {f['backend']}, seed {f['seed']} failed: {f['error']}")
-    r = report.get("replay") or {}
+        lines.append(f"{b}: {'agrees with' if ok else 'DIFFERS from'} {reference} "
+                     f"({c.get('test') or c['tolerance']}); with {len(c['runs'][b])} and "
+                     f"{len(ref)} runs a backend identical to the reference is judged different "
+                     f"on any statistic at most {_percent(c['false_alarm'][b])} of the time")
+    for f in c["failed"]:
+        lines.append(f"not compared: {f['backend']}, seed {f['seed']} failed: {f['error']}")
+    r = c.get("replay") or {}
     if r.get("error"):
-        print(f"replay of one synapse failed: {r['error']}")
-    print(f"written: {output / 'comparison.json'}, {output / 'comparison.png'}, "
-          f"{output / 'report.html'}, {output / 'report.md'}")
-    return 1 if failed or None in report["agrees"].values() else 0
+        lines.append(f"replay of one synapse failed: {r['error']}")
+    return lines

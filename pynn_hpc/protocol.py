@@ -1,4 +1,12 @@
-"""The run protocol of the seed: build, presimulate, simulate, measure.
+"""The run protocol of the seed: check, build, presimulate, simulate, measure, write.
+
+* :func:`network_options`: a preset and explicit options, resolved and checked before
+  anything is built (what ``pynn-hpc run``, ``estimate`` and ``compare`` ask for);
+* :func:`run`: build and run the network on a loaded backend, return the measurements;
+* :func:`prepare_run` and :meth:`PreparedRun.run`, or :func:`run_to` for both: a run written
+  to a directory (``pynn-hpc run``): the network checked, that it fits the machine, the output
+  directory claimed, then the run, and ``results.json`` (last), the spikes, the weights and a
+  backend's ``port.json`` written by MPI rank 0.
 
 Timings use beNNch's names: ``time_create`` (populations, initial values,
 drive, recording), ``time_connect`` (all projections), ``time_presimulate``
@@ -6,14 +14,18 @@ drive, recording), ``time_connect`` (all projections), ``time_presimulate``
 first call), ``time_simulate`` (the measured simulation only).  Rates and
 spike statistics use only spikes after the presimulation.
 """
+import numbers
 import resource
 import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from pynn_hpc import backends
-from . import parameters as P
-from .derived import derive
+from . import parameters as P, presets
+from .derived import Derived, derive
 from .errors import ParameterError
 from .network import connect, create
 from .progress import Progress
@@ -26,7 +38,8 @@ def _peak_rss_mb():
 
 
 def _finite(value, option):
-    """Refuse NaN and infinities (every comparison with NaN is False: they would pass the checks)."""
+    """Refuse NaN and infinities (every comparison with NaN is False: they would pass the
+    checks)."""
     if not np.isfinite(value):
         raise ParameterError(f"{option} must be a finite number (got {value})")
 
@@ -69,6 +82,61 @@ def configure(scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
                   compensation=compensation), stdp
 
 
+class Network(NamedTuple):
+    """A network request resolved and checked (:func:`network_options`)."""
+    options: dict       # scale, indegree_scale, dc_rate, threads, simtime, presim, seed
+    derived: Derived    # the network's numbers (sizes, indegrees, weights, drive)
+    stdp: dict          # the power-law rule's parameters, every one
+
+
+#: ``network_options``' numbers and the options that name them in messages
+_NUMBERS = {"scale": "--scale", "indegree_scale": "--indegree-scale", "dc_rate": "--dc-rate",
+            "simtime": "--simtime", "presim": "--presim"}
+
+
+def _number(value, option):
+    """Refuse what is not a real number (a string, a bool): a Python caller's mistake that
+    the CLI's parser catches first."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(f"{option} must be a number (got {value!r})")
+
+
+def network_options(preset=None, *, scale=None, indegree_scale=None, dc_rate=None,
+                    compensation="dc", threads=None, simtime=None, presim=None, seed=None,
+                    stdp=None, backend="nest", processes_per_node=None):
+    """The network ``preset`` and the options ask for, checked before anything is built.
+
+    Defaults, then the preset's values (:data:`pynn_hpc.presets.PRESETS`), then the options
+    that are not None.  ``stdp``: the power-law rule's parameters that differ from the
+    seed's (:data:`pynn_hpc.parameters.STDP`).  ``backend`` and ``processes_per_node`` are
+    checked too, so that a run is refused before its simulator is imported.  Returns a
+    :class:`Network` (options, derived, stdp); ParameterError names the option to change.
+    """
+    if compensation == "weights" and dc_rate is not None:
+        raise ParameterError("--dc-rate applies to --compensation dc only (weights J/k need no "
+                             "DC current): drop --dc-rate or use --compensation dc")
+    given = {"scale": scale, "indegree_scale": indegree_scale, "dc_rate": dc_rate,
+             "simtime": simtime, "presim": presim}
+    for name, value in given.items():
+        if value is not None:
+            _number(value, _NUMBERS[name])
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise ParameterError(f"--seed must be a whole number (got {seed!r})")
+    unknown = sorted(set(stdp or {}) - set(P.STDP))
+    if unknown:
+        raise ParameterError(f"unknown STDP parameter(s) {', '.join(unknown)}: the rule's are "
+                             f"{', '.join(P.STDP)}")
+    for name, value in (stdp or {}).items():
+        _number(value, "--" + name.replace("_", "-"))
+    opts = presets.resolve(preset, threads=threads, seed=seed, **given)
+    d, stdp = configure(opts["scale"], opts["indegree_scale"], opts["dc_rate"], opts["threads"],
+                        opts["simtime"], opts["presim"], stdp, compensation)
+    backends.check_name(backend)          # unknown backend or variant: ParameterError
+    if processes_per_node is not None and processes_per_node < 1:
+        raise ParameterError(f"--processes-per-node must be >= 1 (got {processes_per_node})")
+    return Network(opts, d, stdp)
+
+
 def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         dc_rate=P.SCALING["dc_rate"], threads=P.RUN["threads"], simtime=P.RUN["simtime"],
         presim=P.RUN["presim"], seed=P.RUN["seed"], stdp=None, weight_sample=20000,
@@ -80,7 +148,8 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
     presimulation and simulation advance in short chunks through it (unless the backend sets
     ``CHUNKED_RUN = False``), so that progress is seen and a signal is handled within a second.
     """
-    d, stdp = configure(scale, indegree_scale, dc_rate, threads, simtime, presim, stdp, compensation)
+    d, stdp = configure(scale, indegree_scale, dc_rate, threads, simtime, presim, stdp,
+                        compensation)
     progress = Progress(enabled=False) if progress is None else progress
 
     timings = {}
@@ -163,3 +232,131 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         results["port"] = port_report(projections, d)      # written as port.json
     sim.end()
     return results, block
+
+
+class Written(NamedTuple):
+    """What :meth:`PreparedRun.run` wrote, on MPI rank 0 (on the other ranks every field is
+    None: only rank 0 writes)."""
+    results: dict = None        # as measured (NaN where results.json holds null); None when
+                                # the backend maps the network only (no spikes, no results.json)
+    path: Path = None           # results.json
+    port: dict = None           # port.json's content (a backend's ``port_report``)
+    port_path: Path = None      # port.json
+
+
+def _rank_zero(sim, value):
+    """rank 0's ``value`` on every MPI process: only rank 0 checks memory and the output, and
+    every rank must take the same way."""
+    if sim.num_processes() > 1:
+        from mpi4py import MPI
+        value = MPI.COMM_WORLD.bcast(value, root=0)
+    return value
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run checked and its output directory claimed, nothing built yet
+    (:func:`prepare_run`); :meth:`run` runs and writes it."""
+    sim: object                 # the loaded backend module
+    backend: str                # its name as given (a variant's with its list)
+    network: Network
+    output: Path
+    preset: str = None
+    compensation: str = "dc"
+    spikes_format: str = "nix"
+    quiet: bool = True
+    own_fit: bool = False       # the backend checked the fit itself (its ``check_fits`` hook)
+    fit: dict = None            # ... and this is its answer, results.json's ``estimate``
+
+    def run(self):
+        """Build, run and measure the network (:func:`run`), then write on MPI rank 0:
+        ``port.json`` (a backend's ``port_report``), the spikes, the weight sample and
+        ``results.json`` (last: when it exists, the run finished).  Returns :class:`Written`.
+
+        Errors from here on are the simulation's, not the request's: under MPI they must end
+        every rank (the CLI aborts them), so they are not turned into ParameterError."""
+        from pynn_hpc import estimate as E, results as R
+        sim, (opts, d, stdp), name = self.sim, self.network, self.backend
+        rank0 = sim.rank() == 0
+        progress = Progress(enabled=rank0 and not self.quiet)
+        if name in E.COSTS:
+            est = E.estimate(name, d, sim.num_processes())
+            available = E.available_mb()
+            progress.line(f"predicted peak memory {est['peak_rss_mb_per_process']:,.0f} MB per "
+                          f"process x {sim.num_processes()} "
+                          + (f"(available here {available:,.0f} MB)" if available else ""))
+        results, block = run(sim, scale=opts["scale"], indegree_scale=opts["indegree_scale"],
+                             dc_rate=opts["dc_rate"], threads=opts["threads"],
+                             simtime=opts["simtime"], presim=opts["presim"], seed=opts["seed"],
+                             stdp=stdp, compensation=self.compensation, progress=progress)
+        if not rank0:
+            return Written()
+        port, port_path = results.pop("port", None), None
+        if port is not None:
+            port_path = R.write_json(self.output / "port.json", port)
+        if not backends.hook(sim, "produces_data")():
+            return Written(port=port, port_path=port_path)   # mapped only: no results.json
+        results["preset"] = self.preset
+        results["estimate"] = self.fit if self.own_fit else E.estimate(
+            name, d, results["mpi_processes"])
+        path = R.write(self.output, results, block, spikes_format=self.spikes_format)
+        return Written(results, path, port, port_path)
+
+
+def prepare_run(output="results", backend="nest", preset=None, *, scale=None,
+                indegree_scale=None, dc_rate=None, compensation="dc", threads=None,
+                simtime=None, presim=None, seed=None, stdp=None, overwrite=False, force=False,
+                spikes_format="nix", quiet=True, processes_per_node=None):
+    """Everything ``pynn-hpc run`` checks before it builds anything; a :class:`PreparedRun`.
+
+    The network (:func:`network_options`: preset, options, ``backend``), the backend loaded
+    (BackendUnavailable if it cannot be), no more MPI processes than neurons, that the network
+    fits (the backend's ``check_fits`` hook, else this host's memory per node unless
+    ``force``), and ``output`` claimed (:func:`pynn_hpc.results.claim_output`: a finished run
+    there is refused, or removed first with ``overwrite``).  Rank 0 checks the machine and the
+    output, every MPI rank raises the same ParameterError.  ``spikes_format``: ``"nix"`` or
+    ``"pickle"`` (:func:`pynn_hpc.results.write`); ``quiet``: no progress on stderr.
+    """
+    from pynn_hpc import estimate as E, results as R
+    network = network_options(preset, scale=scale, indegree_scale=indegree_scale,
+                              dc_rate=dc_rate, compensation=compensation, threads=threads,
+                              simtime=simtime, presim=presim, seed=seed, stdp=stdp,
+                              backend=backend, processes_per_node=processes_per_node)
+    if spikes_format not in R.SPIKE_FILES:
+        raise ParameterError(f"--spikes-format must be one of {', '.join(R.SPIKE_FILES)} "
+                             f"(got {spikes_format!r})")
+    d, stdp = network.derived, network.stdp
+    sim = backends.load(backend)
+    n = sim.num_processes()
+    error = fit = fits = None
+    if n > d.n_neurons:
+        error = (f"{n} MPI processes for {d.n_neurons} neurons: "
+                 f"use at most {d.n_neurons} (mpirun -np) or a larger --scale")
+    elif sim.rank() == 0:
+        try:
+            fits = backends.hook(sim, "check_fits")    # a backend's own, or host memory
+            if fits is not None:
+                fit = fits(d, n, options=stdp)
+            elif not force:
+                E.check_fits(backend, d, n, options=stdp,
+                             per_node=E.processes_per_node(n, processes_per_node))
+            output = R.claim_output(output, overwrite)
+        except ParameterError as err:
+            error = str(err)
+    error = _rank_zero(sim, error)
+    if error:
+        raise ParameterError(error)
+    return PreparedRun(sim, backend, network, Path(output), preset=preset,
+                       compensation=compensation, spikes_format=spikes_format, quiet=quiet,
+                       own_fit=fits is not None, fit=fit)
+
+
+def run_to(output="results", backend="nest", preset=None, **options):
+    """A run of the network written to ``output``, as ``pynn-hpc run`` makes it:
+    :func:`prepare_run` (same arguments; bad input raises ParameterError before anything is
+    built or written), then :meth:`PreparedRun.run`.  Returns :class:`Written`.
+
+        written = protocol.run_to("out", backend="nest", preset="teaching", seed=2)
+        written.results["rate_hz"], written.path        # results.json
+    """
+    return prepare_run(output, backend, preset, **options).run()
