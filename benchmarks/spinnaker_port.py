@@ -148,12 +148,12 @@ def reuse(sources, backends, seeds, args, output):
     """Copy finished runs of ``backends`` and ``seeds`` of the requested network from other
     compare outputs ``sources`` into ``output``/runs where it has none (compare then reuses
     them); runs of another network are left where they are."""
-    from pynn_hpc import backends as B, cli, comparison
+    from pynn_hpc import backends as B, comparison, protocol
     from pynn_hpc.errors import ParameterError
     dir_name = getattr(B, "dir_name", lambda name: name)
-    cargs = cli.build_parser().parse_args(compare_argv(["nest"], args, output))
-    cargs.backend = "nest"
-    opts, d, stdp = cli._options(cargs)
+    opts, d, stdp = protocol.network_options(
+        args.preset, scale=args.scale, indegree_scale=args.indegree_scale, dc_rate=args.dc_rate,
+        threads=args.threads, simtime=args.simtime, presim=args.presim)
     network = comparison.requested_network(d, stdp, opts)
     for b in backends:
         for k in seeds:
@@ -164,7 +164,7 @@ def reuse(sources, backends, seeds, args, output):
             for source in sources:
                 run = Path(source) / "runs" / name
                 try:
-                    if not comparison._finished(run, b, k, network):
+                    if not comparison.finished_run(run, b, k, network):
                         continue
                 except ParameterError:
                     continue
