@@ -406,7 +406,7 @@ def main(argv=None):
             time.sleep(0.2)         # rank 0 says the line before any rank's abort ends it
         _abort_all_ranks(code)
         sys.stdout.flush()
-        os._exit(code)      # now: tearing the simulator down took 5 s more (NEST, teaching)
+        os._exit(code)      # now: the simulator's teardown would delay the exit
     except Exception as err:
         if launcher.size() <= 1:
             raise

@@ -1,15 +1,16 @@
-"""Named run configurations; explicit command-line options override a preset's values.
-
-Chosen from the measurements in README.md ("Scaling"), on a 2-core / 24 GB machine:
+"""Named run configurations; explicit options override a preset's values.
 
 * ``seed``: the seed's own run: scale 1, full indegree, 50 + 250 ms (bursty at this size:
   the seed warns that scale >= 10 is needed for its regime).
-* ``desktop``: the largest network found asynchronous irregular that NEST runs in about a
-  minute on 2 cores: the seed's 11,250 neurons with the indegree x 0.2 and no DC current
-  (the DC-compensated network falls silent for k <= 0.2, see README).
-* ``teaching``: 6 s on NEST and 5 s on NEURON, still asynchronous irregular (sparser and
-  smaller networks fire faster: the rate is 38 Hz, not the seed's < 10 Hz).
-* ``hpc``: the seed's intended use, scale 10 and more, 100 ms presimulation + 1000 ms, for clusters.
+* ``desktop``: the seed's 11,250 neurons with the indegree x 0.2 and no DC current (the
+  DC-compensated network falls silent for k <= 0.2): the largest network found asynchronous
+  irregular that a desktop runs in minutes.
+* ``teaching``: a smaller and sparser network that runs in seconds, still asynchronous
+  irregular (sparser and smaller networks fire faster: above the seed's < 10 Hz).
+* ``hpc``: the seed's intended use, scale 10 and more, 100 ms presimulation + 1000 ms, for
+  clusters.
+
+The measurements behind the choices are in the documentation ("Scaling").
 """
 from . import parameters as P
 from .errors import ParameterError
@@ -17,10 +18,10 @@ from .errors import ParameterError
 PRESETS = {
     "seed": {"scale": 1.0, "indegree_scale": 1.0, "dc_rate": P.SCALING["dc_rate"],
              "presim": 50.0, "simtime": 250.0},
-    # 11,250 neurons, 25 M synapses: 18 Hz, CV 0.83, synchrony 0.013; NEST ~1 min on 2 cores
+    # 11,250 neurons, 25 M synapses
     "desktop": {"scale": 1.0, "indegree_scale": 0.2, "dc_rate": 0.0,
                 "presim": 100.0, "simtime": 1000.0},
-    # 3,375 neurons, 1.1 M synapses: 39-44 Hz, CV 0.99, synchrony 0.008-0.012
+    # 3,375 neurons, 1.1 M synapses
     "teaching": {"scale": 0.3, "indegree_scale": 0.03, "dc_rate": 0.0,
                  "presim": 100.0, "simtime": 300.0},
     "hpc": {"scale": 10.0, "indegree_scale": 1.0, "dc_rate": P.SCALING["dc_rate"],

@@ -1,7 +1,7 @@
 """What a run is doing, on stderr: the phase, and a progress bar with time left while simulating.
 
     progress = Progress(enabled=rank == 0 and not quiet)
-    progress.line("predicted peak memory 850 MB per process")
+    progress.line("predicted peak memory ...")
     progress.phase("connect")
     progress.simulate(sim, 250.0, "simulate")      # runs sim in chunks, shows the bar
 
@@ -15,12 +15,11 @@ process runs the chunks rank 0 chose (each chunk is a collective ``run``).  A ba
 (see :mod:`pynn_hpc.backends`): it is then run in one call, with a line before and after.
 A backend whose chunks are cheaper another way than through ``sim.run`` offers
 ``chunked_runs()``, a context manager yielding ``run(ms)`` (NEST: Prepare once, Run per chunk,
-Cleanup at the end; ``nest.Simulate`` costs 9-24 ms per call, Run ~0).
+Cleanup at the end, where ``nest.Simulate`` would prepare and clean up at every chunk).
 
-Measured per call (50 runs of one step against one run of 50 steps, interleaved, 2026-11-26,
-shared 2-core machine): ~0.3 ms on NEURON, ~0 (-0.1 to 0.6 ms) on NEST with Prepare/Run, against
-chunks of ``CHUNK_SECONDS``: well under 1 % of the simulation time; the same spikes either way
-(``benchmarks/chunked_run.py``).
+A chunk costs the simulator's per-call overhead, small against ``CHUNK_SECONDS`` of
+simulation, and the spikes are the same in chunks or in one run:
+``benchmarks/chunked_run.py`` measures both.
 
 On a terminal the bar is tqdm's; otherwise plain lines (at most one per ``PLAIN_EVERY``
 seconds, and the last).  Under MPI only rank 0 prints (the caller passes ``enabled``).

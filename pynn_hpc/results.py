@@ -67,7 +67,7 @@ def _atomic_write(path, write):
 
 
 def _atomic_nix(path, block):
-    """Write ``block`` as Neo's NixIO writes it (:func:`.nix.write_block`, 5x faster) to a
+    """Write ``block`` as Neo's NixIO writes it (:func:`.nix.write_block`, faster) to a
     temporary file beside ``path``, then rename it."""
     from .nix import write_block
     path = Path(path)
