@@ -126,6 +126,52 @@ def test_bad_input(tmp_path, args, names):
     assert not out.exists()
 
 
+def test_network_options_in_python():
+    """The network a preset and keyword options ask for, checked as ``pynn-hpc run`` checks
+    it; what only a Python caller can give (a string for a number, an unknown STDP name) is
+    refused too."""
+    from pynn_hpc import presets, protocol
+    from pynn_hpc.errors import ParameterError
+    opts, d, stdp = protocol.network_options("teaching", simtime=200, seed=3)
+    assert opts == dict(presets.PRESETS["teaching"], simtime=200, threads=1, seed=3)
+    assert d.n_neurons == 3375 and d.indegree_scale == 0.03 and stdp["mu"] == 0.4
+    assert protocol.network_options(stdp={"mu": 0.5}).stdp["mu"] == 0.5
+    for kw, says in [({"scale": 0}, "--scale"), ({"scale": "1"}, "--scale must be a number"),
+                     ({"threads": 0}, "--threads"), ({"seed": 1.5}, "--seed"),
+                     ({"stdp": {"mu": 1.5}}, "--mu"), ({"stdp": {"lamda": 1}}, "lamda"),
+                     ({"compensation": "weights", "dc_rate": 5}, "--dc-rate"),
+                     ({"backend": "brian"}, "unknown backend"),
+                     ({"processes_per_node": 0}, "--processes-per-node")]:
+        with pytest.raises(ParameterError, match=says):
+            protocol.network_options(**kw)
+
+
+def test_importing_pynn_hpc_imports_no_simulator():
+    """``import pynn_hpc`` (for ``pynn_hpc.compare``) stays cheap: no numpy, no simulator."""
+    code = ("import sys, pynn_hpc; pynn_hpc.compare; print(sorted(m for m in sys.modules if "
+            "m.split('.')[0] in ('numpy', 'pyNN', 'nest', 'neuron', 'matplotlib', 'neo')))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.strip() == "[]", p.stdout + p.stderr
+
+
+def test_run_to_in_python_is_pynn_hpc_run(tmp_path, nest_sim):
+    """protocol.run_to with keyword options writes the run the CLI writes (the same spikes
+    and weights for the same network and seed), and returns it."""
+    from pynn_hpc import protocol
+    p = pynn_hpc("run", *SMALL, "--quiet", "--output", str(tmp_path / "cli"))
+    assert p.returncode == 0, p.stderr
+    written = protocol.run_to(tmp_path / "py", backend="nest", scale=0.02, simtime=60,
+                              presim=20, threads=2, seed=1)
+    assert written.path == tmp_path / "py" / "results.json" and written.port is None
+    r, by_cli = strict_json(written.path), strict_json(tmp_path / "cli" / "results.json")
+    assert r["n_spikes"] == by_cli["n_spikes"] == written.results["n_spikes"]
+    assert r["weights_EE"] == by_cli["weights_EE"] and r["derived"] == by_cli["derived"]
+    assert r["estimate"] == by_cli["estimate"] and r["preset"] is None
+    assert sorted(f.name for f in (tmp_path / "py").iterdir()) == ["results.json",
+                                                                   "spikes.nix",
+                                                                   "weights_EE.npy"]
+
+
 def test_unwritable_output(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")

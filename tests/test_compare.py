@@ -347,3 +347,49 @@ def test_distributions_are_cached_beside_the_run_and_recomputed_when_it_changes(
     weights = np.load(run / "weights_EE.npy")
     np.save(run / "weights_EE.npy", weights * 2)
     assert np.allclose(load_run(run)["distributions"]["weight"], 2 * fresh["weight"])
+
+
+# ---- the Python call: pynn_hpc.compare ----
+
+@pytest.mark.parametrize("kw, message", [
+    ({"seeds": (1, 1, 2)}, "--seeds must be different"),
+    ({"seeds": (1, 2)}, "at least 3 --seeds"),
+    ({"backends": ("nest", "brian2")}, "unknown backend 'brian2'"),
+    ({"backends": ("neuron",)}, "--reference nest is not among"),
+    ({"scale": -1}, "--scale"),
+    ({"jobs": 0}, "--jobs must be >= 1"),
+    ({"preset": "laptop"}, "unknown --preset 'laptop'"),
+    # what only a Python caller can give
+    ({"backends": "nest"}, "backends must be a list of names"),
+    ({"seeds": (1, 2.5, 3)}, "seeds must be whole numbers"),
+    ({"scale": "big"}, "--scale must be a number"),
+    ({"threads": 1.5}, "--threads must be a whole number"),
+    ({"runs": "some/run"}, "runs must be a list of run directories"),
+])
+def test_compare_in_python_refuses_bad_input_and_writes_nothing(tmp_path, kw, message):
+    import pynn_hpc
+    from pynn_hpc.errors import ParameterError
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        pynn_hpc.compare(**dict({"output": tmp_path / "out"}, **kw))
+    assert not (tmp_path / "out").exists()
+
+
+def test_compare_in_python_returns_what_comparison_json_holds(comparison, tmp_path, capfd):
+    """The shared comparison's runs copied: pynn_hpc.compare of the same network (keyword
+    options, not a command line) reuses every one, runs nothing, prints nothing (quiet), and
+    returns comparison.json's content, with the CLI's verdict on the same runs."""
+    import pynn_hpc
+    out = tmp_path / "cmp"
+    copy_runs(comparison, out, [f"{b}-seed{s}" for b in ("nest", "neuron") for s in SEEDS])
+    made = {f: f.stat().st_mtime_ns for f in (out / "runs").glob("*/results.json")}
+    simtime = float(NETWORK[NETWORK.index("--simtime") + 1])
+    c = pynn_hpc.compare(backends=["nest", "neuron"], seeds=SEEDS, preset="teaching",
+                         simtime=simtime, threads=1, output=out)
+    assert capfd.readouterr().out == ""
+    assert c == strict_json(out / "comparison.json")
+    assert c["agrees"] == {"neuron": True} and c["failed"] == [] and c["reference"] == "nest"
+    assert c["runs"] == {b: [str(out / "runs" / f"{b}-seed{s}") for s in SEEDS]
+                         for b in ("nest", "neuron")}
+    cli_made = json.loads((comparison[0] / "comparison.json").read_text())
+    assert c["agrees"] == cli_made["agrees"] and c["table"] == cli_made["table"]
+    assert {f: f.stat().st_mtime_ns for f in (out / "runs").glob("*/results.json")} == made

@@ -63,6 +63,11 @@ def test_finished_run_is_refused_without_overwrite(tmp_path):
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "--overwrite" in lines[0] and "finished run" in lines[0], p.stderr
     assert {f.name: (f.stat().st_mtime_ns, f.read_bytes()) for f in out.iterdir()} == before
+    from pynn_hpc import protocol                   # the same refusal from Python
+    from pynn_hpc.errors import ParameterError
+    with pytest.raises(ParameterError, match=f"--output {out} holds a finished run"):
+        protocol.prepare_run(out, backend="nest", scale=0.02, simtime=60, presim=20, seed=2)
+    assert {f.name: (f.stat().st_mtime_ns, f.read_bytes()) for f in out.iterdir()} == before
 
 
 def test_overwrite_replaces_a_finished_run(tmp_path):
