@@ -88,8 +88,45 @@ def test_weights_and_rounding_against_the_model(teaching):
     assert port["roundings"]["rates"][0]["model_hz"] == pytest.approx(d.rate_ext)
 
 
-def test_untranslated_differences_reported(teaching):
-    port, *_ = teaching
+def test_corrected_synapse_mapped_by_default(teaching):
+    port, out, home, stdout = teaching
+    assert port["synapse_type"]["cell"] == "IF_curr_alpha_exact"
+    assert port["synapse_type"]["corrected"] is True and port["synapse_type"]["variant"] == "spinnaker"
+    assert port["known_differences"] == []              # the alpha synapse is translated
+    assert "neurons: IF_curr_alpha_exact" in stdout
+    # the large preset is mapped only: no data generated in Python on the host
+    assert port["data_generation"]["done"] is False and "mapped only" in stdout
+
+
+def test_binaries_the_run_needs_and_whether_built(teaching):
+    port, out, home, stdout = teaching
+    ours = {name: b for name, b in port["binaries"].items() if b["ours"]}
+    assert set(ours) == {BINARY, "IF_curr_alpha_exact_neuron.aplx"}
+    from pynn_hpc.backends.spinnaker import weight_dependence as W
+    for name, b in ours.items():
+        assert b["cores"] >= 1
+        assert b["built"] == (W.find_binary(name) is not None) == (b["path"] is not None)
+        assert f"binary {name}" in stdout
+    assert port["binaries"][BINARY]["cores"] == port["cores"]["synapse"] - sum(
+        b["cores"] for n, b in port["binaries"].items() if n == "synapses.aplx")
+    assert port["synapse_binary"]["name"] == BINARY
+    assert BINARY in port["synapse_binaries"]
+
+
+def test_stock_alpha_variant(tmp_path):
+    """spinnaker:stock_alpha maps sPyNNaker's IF_curr_alpha and reports what it leaves
+    untranslated; its output directory and results name carry the variant."""
+    out = tmp_path / "out"
+    p = pynn_hpc(["run", "--backend", "spinnaker:stock_alpha", "--preset", "teaching", "--quiet",
+                  "--output", str(out)], tmp_path)
+    assert p.returncode == 0, p.stderr[-2000:]
+    port = json.loads((out / "port.json").read_text())
+    assert port["synapse_type"]["cell"].startswith("IF_curr_alpha (sPyNNaker")
+    assert port["synapse_type"]["variant"] == "spinnaker:stock_alpha"
+    ours = {name for name, b in port["binaries"].items() if b["ours"]}
+    assert ours == {BINARY}
+    assert "IF_curr_alpha_neuron.aplx" in port["binaries"]
+    assert port["binaries"]["IF_curr_alpha_neuron.aplx"]["built"] is True      # shipped
     what = {k["what"]: k for k in port["known_differences"]}
     assert "1.129 x weight" in what["alpha PSC amplitude"]["spinnaker"]
     # the drive's 2.1 spikes per step: 0.58 of the mean current (tests/test_spinnaker_numerics.py)
@@ -98,10 +135,23 @@ def test_untranslated_differences_reported(teaching):
     assert re.search(r"weights x 1\.[67]\d", load["correction"]), load
 
 
-def test_power_law_binary_named(teaching):
-    port, *_ = teaching
-    assert port["synapse_binary"]["name"] == BINARY
-    assert BINARY in port["synapse_binaries"]
+def test_variant_names():
+    from pynn_hpc import backends
+    from pynn_hpc.errors import ParameterError
+    assert backends.check_name("spinnaker").synapse == "exact_alpha"
+    assert backends.check_name("spinnaker:stock_alpha").stock_alpha
+    assert backends.dir_name("spinnaker:stock_alpha") == "spinnaker_stock_alpha"
+    for bad, words in (("spinnaker:peak", "unknown item 'peak'"), ("spinnaker:", "names no"),
+                       ("spinnaker:stock_alpha,exact_alpha", "two synapse types")):
+        with pytest.raises(ParameterError, match=words):
+            backends.check_name(bad)
+
+
+def test_bad_variant_one_line_before_anything(tmp_path):
+    p = pynn_hpc(["run", "--backend", "spinnaker:peak", "--preset", "teaching",
+                  "--output", str(tmp_path / "out")], tmp_path)
+    one_line_exit_2(p, "spinnaker:peak", "stock_alpha")
+    assert not (tmp_path / "out").exists()
 
 
 def test_weight_dependence_words_and_binary():

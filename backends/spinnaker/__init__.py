@@ -12,8 +12,11 @@ What is translated here, and why (measured: the docs' "Porting to SpiNNaker", :m
   the connections, which are drawn on the machine; sPyNNaker refuses a connector's ``rng``).
   V_m(0) is drawn on the host from the model's ``NumpyRNG``, as PyNN does on NEST and NEURON.
   Without a ``~/.spynnaker.cfg`` the run uses a **virtual board** (:mod:`.board`): it maps
-  the network (partitioning, placement, routing, keys, routing tables) and stops there
-  (:func:`run`): no spikes, no synaptic matrices.  ``SpikePairRule`` and ``STDPMechanism``
+  the network (partitioning, placement, routing, keys, routing tables); a network of at
+  most :data:`DATA_GENERATION_MAX_SYNAPSES` synapses then has its data generated as before
+  loading a board (data specifications, parameters, synaptic matrices, in sPyNNaker's
+  data-specification database), a larger one stops after mapping (:func:`run`).  Never any
+  spikes.  ``SpikePairRule`` and ``STDPMechanism``
   made before ``setup`` are :class:`Description` objects (sPyNNaker's need the time step),
   which is all :func:`replay` needs.
 * Neuron populations get ``neurons_per_core`` 128: at 256 per core a plastic E->E row holds
@@ -29,9 +32,15 @@ What is translated here, and why (measured: the docs' "Porting to SpiNNaker", :m
   only for a one-to-one static projection whose delay is one time step: the drive's delay
   becomes dt (0.1 ms instead of 1.5 ms; a stationary Poisson train is only shifted by
   1.4 ms).  ``port.json`` lists this change.
+* ``IF_curr_alpha`` is ``IF_curr_alpha_exact`` (:mod:`.alpha_exact`): PyNN's alpha current
+  (peak = weight) propagated exactly, where sPyNNaker's own keeps only the latest step's
+  input.  The variant ``spinnaker:stock_alpha`` (:func:`configure`;
+  :mod:`pynn_hpc.backends.spinnaker_variants` parses the name) maps sPyNNaker's
+  ``IF_curr_alpha`` instead, to compare with.
 * ``PowerLawWeightDependence`` is an sPyNNaker weight dependence (:mod:`.weight_dependence`)
   whose synapse binary ``synapses_stdp_mad_pair_power_law.aplx`` is built from ``c/``
-  (its directory is registered with sPyNNaker's binary search path).
+  (its directory is registered with sPyNNaker's binary search path), as are the neuron
+  binaries of ``IF_curr_alpha_exact`` (:func:`needed_binaries`).
 * ``Projection.sample`` draws its subset as every backend does
   (:func:`pynn_hpc.backends.sample_indices`); ``Projection.size`` is the connector's exact
   count (the connections are generated on the machine).
@@ -63,23 +72,64 @@ with warnings.catch_warnings():
 
 from pynn_hpc import standardmodels as std
 from pynn_hpc.backends import sample_indices
+from .alpha_exact import IF_curr_alpha_exact
 from .weight_dependence import PowerLawWeightDependence  # noqa: F401
+from pynn_hpc.backends import spinnaker_variants as variants
 from . import port
 
 SIMULATOR = "sPyNNaker"
+#: the name this backend was loaded by (a variant's as given: :func:`configure`)
+NAME = variants.BASE
 #: every ``run`` call stops, reloads and restarts the board: run each phase in one call
 CHUNKED_RUN = False
 TIME_SCALE_FACTOR = 10
 NEURONS_PER_CORE = 128
+#: on a virtual board, data is generated (on this host, in Python) for networks of at most
+#: this many synapses; larger ones are mapped only (their matrices would take minutes to hours)
+DATA_GENERATION_MAX_SYNAPSES = 50_000
+
+#: the network's cell type: the exact alpha synapse (default) or sPyNNaker's (stock_alpha)
+IF_curr_alpha = IF_curr_alpha_exact
+_StockIF_curr_alpha = _spinnaker.IF_curr_alpha
+_variant = variants.parse(variants.BASE)
 
 logging.getLogger("spinn_front_end_common").setLevel(logging.WARNING)
 
 _state = {}
 
 
+def configure(variant):
+    """Map the network's ``IF_curr_alpha`` as ``variant`` says
+    (:class:`pynn_hpc.backends.spinnaker_variants.Variant`)."""
+    global NAME, IF_curr_alpha, _variant
+    _variant = variant
+    NAME = variant.name
+    IF_curr_alpha = _StockIF_curr_alpha if variant.stock_alpha else IF_curr_alpha_exact
+
+
+def variant():
+    """The configured :class:`pynn_hpc.backends.spinnaker_variants.Variant`."""
+    return _variant
+
+
+def needed_binaries():
+    """{binary: role} of the binaries that are ours (built from ``c/``, not shipped with
+    sPyNNaker) a board run of this variant's network needs: the plastic E->E synapses always,
+    the neurons' with the exact alpha synapse (split neuron and synapse cores: the neuron
+    core's; the combined binary serves a population without plastic input, if sPyNNaker
+    chooses a combined core for it)."""
+    from .alpha_exact import BINARY as COMBINED
+    from .weight_dependence import BINARY as SYNAPSE
+    needed = {SYNAPSE: "synapse cores of the plastic E->E projection (power-law rule)"}
+    if not _variant.stock_alpha:
+        needed[COMBINED.replace(".aplx", "_neuron.aplx")] = \
+            "neuron cores (IF_curr_alpha_exact, split neuron and synapse cores)"
+    return needed
+
+
 def versions():
     return {"simulator": SIMULATOR, "simulator_version": _spynnaker_version.lstrip("1!"),
-            "pynn_version": pyNN.__version__}
+            "pynn_version": pyNN.__version__, "spinnaker_variant": _variant.as_dict()}
 
 
 def num_processes():
@@ -102,11 +152,13 @@ def produces_data():
 
 
 def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1,
-          time_scale_factor=TIME_SCALE_FACTOR):
+          time_scale_factor=TIME_SCALE_FACTOR, generate_data=None):
     """sPyNNaker's setup at ``time_scale_factor`` on the configured machine (or a virtual board).
 
     A configured board must answer first (:func:`.board.probe`, 5 s); ``max_delay`` and
-    ``threads`` do not apply to SpiNNaker.
+    ``threads`` do not apply to SpiNNaker.  ``generate_data`` (virtual board only): True to
+    generate the data of any network, False to map only, None (default) to generate it for
+    networks of at most :data:`DATA_GENERATION_MAX_SYNAPSES` synapses.
     """
     if time_scale_factor < 1:
         raise ParameterError(f"time_scale_factor must be >= 1 (got {time_scale_factor})")
@@ -114,7 +166,8 @@ def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1,
     board.probe(m)
     _state.clear()
     _state.update(machine=m, timestep=timestep, rng_seed=rng_seed, time_scale_factor=time_scale_factor,
-                  populations=[], projections=[], changes=[], summed=[])
+                  populations=[], projections=[], changes=[], summed=[],
+                  generate_data=generate_data)
     with board.spynnaker_configured(m), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rank = _spinnaker.setup(timestep=timestep, min_delay=min_delay,
@@ -328,31 +381,48 @@ def _drive_population(drive, post, connector, synapse_type, label):
 def run(simtime, callbacks=None):
     """sPyNNaker's run, with the weight scales set from the projections before the first.
 
-    On a virtual board the run stops after mapping (partitioning, placement, routing,
-    routing tables): sPyNNaker would next generate every synaptic matrix on the host in
-    Python, which a board does on the machine (the synapse expander) -- 100 s for the
-    teaching network's 1.1 M synapses, hours for the seed's 127 M -- only to discard it.
+    On a virtual board a network of more than :data:`DATA_GENERATION_MAX_SYNAPSES` synapses
+    stops after mapping (partitioning, placement, routing, routing tables): sPyNNaker would
+    next generate its data, the synaptic matrices on the host in Python where a board's
+    synapse expander builds them on the machine -- 100 s for the teaching network's 1.1 M
+    synapses, hours for the seed's 127 M -- only to discard it.  A smaller one goes through
+    sPyNNaker's whole loading sequence, which on a virtual board generates every core's data
+    specification into sPyNNaker's database and skips what needs a machine.
     """
     if not _state.get("scaled"):
         port.set_weight_scales(_state)
         _state["scaled"] = True
+        _state["data_generated"] = _state["machine"].virtual and _generates_data()
     _state["run_ms"] = _state.get("run_ms", 0.0) + simtime
     t0 = time.perf_counter()
     # sPyNNaker's progress bars (one per algorithm) only on a terminal
     bars = contextlib.nullcontext() if sys.stderr.isatty() else \
         contextlib.redirect_stderr(io.StringIO())
-    with warnings.catch_warnings(), _map_only(_state["machine"].virtual), bars:
+    map_only = _state["machine"].virtual and not _state["data_generated"]
+    with warnings.catch_warnings(), _map_only(map_only), bars:
         warnings.simplefilter("ignore")
         result = _spinnaker.run(simtime)
     _state.setdefault("map_seconds", time.perf_counter() - t0)     # the first run maps
     return result
 
 
+def n_synapses():
+    """Synapses of every projection made since setup (the drive's included)."""
+    return sum(prj.size() for prj in _state["projections"])
+
+
+def _generates_data():
+    """Whether a virtual board generates this network's data (setup's ``generate_data``)."""
+    if _state.get("generate_data") is not None:
+        return bool(_state["generate_data"])
+    return n_synapses() <= DATA_GENERATION_MAX_SYNAPSES
+
+
 @contextlib.contextmanager
-def _map_only(virtual):
-    """Within: sPyNNaker skips loading (data generation) when ``virtual``."""
+def _map_only(skip):
+    """Within: sPyNNaker skips loading (data generation) when ``skip``."""
     from spynnaker.pyNN.spinnaker import SpiNNaker
-    if not virtual:
+    if not skip:
         yield
         return
     SpiNNaker._do_load = lambda self: None
@@ -370,17 +440,21 @@ def check_fits(d, processes=1, options=None):
     m = machine()
     fit = port.check_fits(d, m, NEURONS_PER_CORE, options or {}, TIME_SCALE_FACTOR)
     board.probe(m)
-    from .weight_dependence import BINARY, binary_dirs, binary_path
-    if not m.virtual and binary_path() is None:
+    from .weight_dependence import binary_dirs, find_binary
+    missing = [name for name in needed_binaries() if find_binary(name) is None]
+    if not m.virtual and missing:
+        also = "" if _variant.stock_alpha else " (or run spinnaker:stock_alpha)"
         raise ParameterError(
-            f"{BINARY} is not built (looked in {', '.join(binary_dirs())}): build it as README "
-            "'SpiNNaker fixed point' says, or set PYNN_HPC_SPINNAKER_BINARIES to its directory")
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not built (looked "
+            f"in {', '.join(binary_dirs())}): build {'it' if len(missing) == 1 else 'them'} "
+            "with scripts/build_spinnaker_binaries.sh, or set PYNN_HPC_SPINNAKER_BINARIES to "
+            f"the directory{also}")
     return fit
 
 
 def port_report(projections, d=None):
     """What the translation and sPyNNaker did to the network (written as port.json)."""
-    return port.report(_state, projections, d)
+    return port.report(_state, projections, d, _variant, needed_binaries())
 
 
 from .replay import replay, replay_weight_lsb  # noqa: E402,F401  (helper A: the fixed-point rule, one synapse)

@@ -172,11 +172,13 @@ def _mapping(n_steps):
     from spynnaker.pyNN.data import SpynnakerDataView as view
     machine = view.get_machine()
     by_kind = defaultdict(list)
-    chips, binaries = set(), set()
+    chips, binaries, placed = set(), set(), defaultdict(int)
     for placement in view.iterate_placemements():
         vertex = placement.vertex
         if _kind(vertex) != "system":
             chips.add((placement.x, placement.y))
+            if hasattr(vertex, "get_binary_file_name"):
+                placed[vertex.get_binary_file_name()] += 1
         if _kind(vertex) == "synapse":
             binaries.add(vertex.get_binary_file_name())
         try:
@@ -200,6 +202,7 @@ def _mapping(n_steps):
         "chips_used": len(chips),          # chips holding neuron, synapse or Poisson cores
         "cores": {k: len(v) for k, v in sorted(by_kind.items())},
         "synapse_binaries": sorted(binaries),
+        "placed_binaries": dict(placed),
         "sdram_per_core_bytes": {k: _stats(v) for k, v in sorted(by_kind.items())},
         "routing_entries": routing,
         "routing_entries_limit_per_chip": ROUTING_ENTRIES_PER_CHIP,
@@ -262,9 +265,10 @@ def _roundings(state, projections, rings):
     return {"delays": delays, "weights": weights, "rates": rates}
 
 
-def known_differences(d, dt):
-    """What sPyNNaker's IF_curr_alpha does differently from the model, not translated here."""
-    if d is None:
+def known_differences(d, dt, stock_alpha=True):
+    """What sPyNNaker's IF_curr_alpha does differently from the model, not translated by the
+    ``stock_alpha`` variant (``IF_curr_alpha_exact`` translates both)."""
+    if d is None or not stock_alpha:
         return []
     from pynn_hpc.parameters import NEURON
     tau = NEURON["tau_syn_E"]
@@ -295,9 +299,49 @@ def _alpha_under_load(per_step):
     return entry
 
 
-def report(state, projections, d=None):
+def synapse_type(variant):
+    """Which cell and synapse type the network's neurons are (the backend's variant)."""
+    if variant.stock_alpha:
+        return {"variant": variant.name, "cell": "IF_curr_alpha (sPyNNaker's)",
+                "synapse": "sPyNNaker's alpha synapse (synapse_types_alpha_impl.h): unit area, "
+                           "keeps only the latest step's input",
+                "corrected": False}
+    return {"variant": variant.name, "cell": "IF_curr_alpha_exact",
+            "synapse": "exact alpha synapse (c/synapse_types_alpha_exact_impl.h): PyNN's alpha "
+                       "current, peak = weight, propagated exactly in fixed point",
+            "corrected": True}
+
+
+def binaries(placed, needed):
+    """Every binary the mapping placed (cores per binary) and every binary of ours the run
+    needs, each with where it was found: ours in the backend's binary directories, sPyNNaker's
+    on its own search path (it ships them)."""
+    from spynnaker.pyNN.data import SpynnakerDataView as view
+    from .weight_dependence import find_binary
+
+    def where(name):
+        found = find_binary(name)
+        if found is None and name not in needed:
+            try:
+                found = view.get_executable_path(name)
+            except KeyError:
+                found = None
+        return found
+
+    out = {}
+    for name in sorted(set(placed) | set(needed)):
+        path = where(name)
+        out[name] = {"cores": int(placed.get(name, 0)), "ours": name in needed,
+                     "role": needed.get(name, "sPyNNaker's own"),
+                     "built": path is not None, "path": path}
+    return out
+
+
+def report(state, projections, d=None, variant=None, needed=None):
     """The port report (a dict for port.json, with ``summary`` lines to print)."""
     from .weight_dependence import BINARY, binary_path
+    from pynn_hpc.backends.spinnaker_variants import parse, BASE
+    variant = variant or parse(BASE)
     m = state["machine"]
     tsf = state["time_scale_factor"]
     n_steps = int(round(state.get("run_ms", 0.0) / state["timestep"]))
@@ -305,6 +349,8 @@ def report(state, projections, d=None):
     rings = _ring_buffers(state)
     rounding = _roundings(state, projections, rings)
     binary = binary_path()
+    placed = mapping.pop("placed_binaries")
+    data_generated = bool(state.get("data_generated")) or not m.virtual
     rep = {
         "machine": {"kind": m.kind, "version": m.version, "address": m.address,
                     "config": m.config_file, "description": m.describe()},
@@ -313,7 +359,19 @@ def report(state, projections, d=None):
         "populations": rings,
         "roundings": rounding,
         "changes": list(state["changes"]),
-        "known_differences": known_differences(d, state["timestep"]),
+        "known_differences": known_differences(d, state["timestep"], variant.stock_alpha),
+        "synapse_type": synapse_type(variant),
+        "binaries": binaries(placed, needed or {}),
+        "data_generation": {
+            "done": data_generated,
+            "what": ("data specifications of every core (parameters, synaptic matrices or "
+                     "their generator data) written by sPyNNaker" if data_generated else
+                     "mapped only: no data specification written"),
+            "why": ("a board run" if not m.virtual else
+                    "a virtual board: generated on this host, loading skipped (no machine)"
+                    if data_generated else
+                    "a virtual board and a network above the backend's "
+                    "DATA_GENERATION_MAX_SYNAPSES (its matrices would be built in Python)")},
         "drive_on_synapse_cores": {
             name: bool(prj.post._vertex.splitter.handles_source_vertex(prj))
             for name, prj in projections.items() if _is_drive(prj)},
@@ -366,11 +424,18 @@ def summary(rep):
                                             "SDRAM" if direct else "routed as multicast spikes"))
     for r in rep["roundings"]["rates"]:
         lines.append(f"  rate {r['population']}: {r['model_hz']:g} Hz ({r['per_step']:.4f} per step)")
+    t = rep["synapse_type"]
+    lines.append(f"  neurons: {t['cell']} ({t['variant']}): {t['synapse']}")
     for k in rep["known_differences"]:
         lines.append(f"  NOT translated, {k['what']}: {k['spinnaker']}")
-    b = rep["synapse_binary"]
-    lines.append(f"  synapse binary {b['name']}: " + (b["found"] or "NOT BUILT (README: SpiNNaker "
-                                                       "fixed point; a board cannot run without it)"))
+    for name, b in rep["binaries"].items():
+        if not b["ours"]:
+            continue
+        state = b["path"] if b["built"] else "NOT BUILT (scripts/build_spinnaker_binaries.sh; a " \
+                                             "board cannot run without it)"
+        lines.append(f"  binary {name} ({b['role']}; {b['cores']} cores): {state}")
+    g = rep["data_generation"]
+    lines.append(f"  data generation: {g['what']} ({g['why']})")
     if not rep["produces_spikes"]:
-        lines.append("  a virtual board maps the network but produces no spikes: no results.json")
+        lines.append("  a virtual board produces no spikes: no results.json")
     return lines

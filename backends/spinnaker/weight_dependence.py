@@ -35,12 +35,18 @@ def binary_dirs():
     return list(BINARY_DIRS) + ([extra] if extra else [])
 
 
-def binary_path():
-    """The built synapse binary, or None (a virtual board maps without it; a board cannot run)."""
+def find_binary(name):
+    """The path of our binary ``name`` in :func:`binary_dirs`, or None (a virtual board maps and
+    generates data without it; a board cannot run)."""
     for d in binary_dirs():
-        if os.path.isfile(os.path.join(d, BINARY)):
-            return os.path.join(d, BINARY)
+        if os.path.isfile(os.path.join(d, name)):
+            return os.path.join(d, name)
     return None
+
+
+def binary_path():
+    """The built synapse binary, or None."""
+    return find_binary(BINARY)
 
 
 def register_binaries():
