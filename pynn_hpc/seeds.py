@@ -5,9 +5,11 @@ A run's ``--seed`` s is expanded with numpy's ``SeedSequence``: purpose i (below
 different purposes, or of different seeds, therefore do not overlap; seeding purposes with
 s and s + 1 (as before) made run s's connections run s+1's membrane potentials.
 
-    v_init   initial membrane potentials: one NumpyRNG, E then I
-    connect  the presynaptic indices of the fixed-indegree connectors where they are drawn in
-             Python (NEURON); NEST draws connections with its kernel RNG, seeded with s itself
+``v_init``
+    initial membrane potentials: one NumpyRNG, E then I
+``connect``
+    the presynaptic indices of the fixed-indegree connectors where they are drawn in
+    Python (NEURON); NEST draws connections with its kernel RNG, seeded with s itself
 
 The simulators' own generators (NEST's kernel RNG, NEURON's Random123 Poisson streams) take
 s directly: each already keys its streams by seed and by thread or source.
