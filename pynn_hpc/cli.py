@@ -58,7 +58,8 @@ def _fail(message):
 def _network_options(p, backend=True):
     if backend:
         p.add_argument("--backend", default="nest", help="simulator backend (default: nest)")
-    p.add_argument("--preset", help=f"one of {', '.join(presets.PRESETS)}; options below override it")
+    p.add_argument("--preset",
+                   help=f"one of {', '.join(presets.PRESETS)}; options below override it")
     p.add_argument("--scale", type=_number, help="network size: 11,250 x scale neurons (default 1)")
     p.add_argument("--indegree-scale", type=_number, dest="indegree_scale",
                    help="k in (0, 1]: indegree x k, weights / sqrt(k), DC compensation (default 1)")
@@ -291,7 +292,8 @@ def cmd_replay(args):
               + "  ".join(f"{r['weights'][n][i] * 1000:10.5f}" for n in names))
     for pair, diff in r["max_rel_diff"].items():
         lsb = r["max_diff_lsb"].get(pair)
-        print(f"largest difference, {pair}: {diff:.2e} relative, {r['max_abs_diff_pA'][pair]:.4g} pA"
+        print(f"largest difference, {pair}: {diff:.2e} relative, "
+              f"{r['max_abs_diff_pA'][pair]:.4g} pA"
               + (f" = {lsb:.2f} LSB" if lsb is not None else ""))
     if output is not None:
         R.write_json(output / "replay.json", r)
