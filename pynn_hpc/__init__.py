@@ -1,5 +1,6 @@
 """pynn_hpc: NEST's hpc_benchmark network (Morrison et al. 2007) written once in PyNN.
 
+    import pynn_hpc
     from pynn_hpc import backends, protocol
     sim = backends.load("nest")
     results, spikes = protocol.run(sim, scale=0.1, simtime=100)
