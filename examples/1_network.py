@@ -1,4 +1,7 @@
-"""Example 1: NEST's hpc_benchmark network, written once in PyNN, on any simulator.
+"""The network in PyNN calls, on NEST or NEURON
+==============================================
+
+NEST's hpc_benchmark network, written once in PyNN, on any simulator that produces spikes::
 
     python examples/1_network.py                                  # NEST -> network.png
     python examples/1_network.py --backend neuron --output network_neuron.png
@@ -7,13 +10,14 @@ The teaching preset: 3,375 integrate-and-fire neurons (2,700 E, 675 I), each wit
 and 67 I inputs, an independent Poisson drive per neuron, and power-law STDP on the E->E
 synapses; 100 ms of presimulation, then 300 ms.  A few seconds on NEST or NEURON.
 
-What to show in class, beside pynn_hpc/network.py (the network itself, 73 lines of PyNN):
-  * the same script runs on NEST or NEURON: only ``backends.load(...)`` changes;
-  * the raster: irregular spiking without visible synchrony (the asynchronous irregular
-    state of a balanced network);
-  * the population rate: fluctuating around a constant level, E and I alike;
-  * the E->E weights: all started at JE (dashed line); STDP spread them (sd ~7 pA) in
-    400 ms, around nearly the same mean (the rule's fixed point lies near JE here).
+What to show in class, beside ``pynn_hpc/network.py`` (the network itself, 73 lines of PyNN):
+
+* the same script runs on NEST or NEURON: only ``backends.load(...)`` changes;
+* the raster: irregular spiking without visible synchrony (the asynchronous irregular
+  state of a balanced network);
+* the population rate: fluctuating around a constant level, E and I alike;
+* the E->E weights: all started at JE (dashed line); STDP spread them (sd ~7 pA) in
+  400 ms, around nearly the same mean (the rule's fixed point lies near JE here).
 """
 import argparse
 
@@ -60,8 +64,12 @@ def simulate(sim, seed=1, threads=1, simtime=None, n_inhibitory=25):
     return {"results": results, "spiketrains": e_trains, "weights_nA": weights}, i_trains
 
 
+# %%
+# The command line: the backend, the seed, the threads, the simulated time and the figure's file.
+# It prints rate, CV(ISI), synchrony and the regime, and how far STDP moved the E->E weights.
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backend", default="nest", help="nest (default) or neuron")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
@@ -91,6 +99,10 @@ def main(argv=None):
     run_figure.run_figure(run, output, inhibitory=i_trains)
     print(f"written: {output}")
 
+
+# %%
+# Run it (here: on NEST, with the defaults): the printed summary, then the figure (raster of 80 E
+# and 20 I neurons, population rate, E->E weights).
 
 if __name__ == "__main__":
     main()

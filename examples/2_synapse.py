@@ -1,15 +1,18 @@
-"""Example 2: one power-law STDP synapse, on every installed simulator, beside the reference.
+"""One power-law STDP synapse on every simulator, beside the reference
+===================================================================
+
+One synapse of the network's E->E rule, on every installed simulator::
 
     python examples/2_synapse.py                                   # -> synapse.png (+ .json)
     python examples/2_synapse.py --backends nest neuron --pre pre.txt --post post.txt
 
 Left: the weight after each presynaptic spike when the synapse is driven by given pre- and
 postsynaptic spike trains (default: independent 20 Hz Poisson trains), on each simulator
-and from the independent plain-Python reference (pynn_hpc/reference.py).  Right: the STDP
+and from the independent plain-Python reference (``pynn_hpc/reference.py``).  Right: the STDP
 window, measured from the simulators: isolated pre/post pairs at several lags, the weight
 change of each (dots), against the reference (line).
 
-The rule's equations are in pynn_hpc/standardmodels.py (and on the figure); dt is
+The rule's equations are in ``pynn_hpc/standardmodels.py`` (and on the figure); dt is
 t_post + d - t_pre, the postsynaptic spike as the synapse sees it, after the dendritic delay
 d = 1.5 ms: potentiation for dt > 0, depression for dt < 0.
 
@@ -77,8 +80,13 @@ def replay_all(sims, pre, post, delay):
     return runs
 
 
+# %%
+# The command line: which backends, which trains (files of spike times, or Poisson trains),
+# and the figure's file.  It prints the STDP window as a table and writes the numbers beside
+# the figure as JSON.
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backends", nargs="+", help="default: every installed backend")
     parser.add_argument("--pre", help="file of presynaptic spike times (ms)")
     parser.add_argument("--post", help="file of postsynaptic spike times (ms)")
@@ -139,33 +147,36 @@ def main(argv=None):
 
 def figure(runs, reference, measured, expected, n_pre, n_post):
     import matplotlib.pyplot as plt           # run_figure has chosen the Agg backend
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5), width_ratios=[1.4, 1])
-    markers = dict(zip(runs, "o^sDv"))
+    from pynn_hpc.analysis.plots import REFERENCE_RULE, backend_colours, legend_below
+    colours = backend_colours(list(runs))     # each simulator's colour in every figure
+    markers = {name: "o^sDv<>ph"[k % 9] for k, name in enumerate(runs)}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.4), width_ratios=[1.4, 1],
+                                      layout="constrained")
     t = next(iter(runs.values()))["times"]
-    left.step(t, np.asarray(reference) * 1000, where="post", color="0.6", lw=4,
-              label="reference (plain Python)")
+    handles = left.step(t, np.asarray(reference) * 1000, where="post", color=REFERENCE_RULE,
+                        lw=4)
+    labels = ["reference (plain Python)"]
     for name, r in runs.items():
         lsb = f", 1 LSB = {r['lsb'] * 1000:.3g} pA" if r["lsb"] else ""
-        left.plot(r["times"], np.asarray(r["weights"]) * 1000, markers[name], ms=4,
-                  mfc="none", label=f"{name}{lsb}")
+        handles += left.plot(r["times"], np.asarray(r["weights"]) * 1000, markers[name], ms=4,
+                             mfc="none", color=colours[name])
+        labels.append(f"{name}{lsb}")
     left.set_xlabel("time of the presynaptic spike (ms)")
     left.set_ylabel("weight after it (pA)")
     left.set_title(f"one synapse, {n_pre} pre and {n_post} post spikes", fontsize=10)
-    left.legend(fontsize=8)
 
     right.axhline(0, color="k", lw=0.5)
     right.axvline(0, color="k", lw=0.5)
-    right.plot(LAGS, expected, "-", color="0.6", lw=3, label="reference")
+    right.plot(LAGS, expected, "-", color=REFERENCE_RULE, lw=3)
     for name, dw in measured.items():
-        right.plot(LAGS, dw, markers[name], mfc="none", label=name)
+        right.plot(LAGS, dw, markers[name], mfc="none", color=colours[name])
     right.set_xlabel("dt = t_post + d - t_pre (ms)")
     right.set_ylabel("weight change of one pair (pA)")
-    right.set_title("STDP window, one pair at w = JE = 45.6 pA", fontsize=10)
-    right.legend(fontsize=8)
-    right.text(0.97, 0.05, r"$\Delta w = +\lambda\, w_0^{1-\mu} w^{\mu}\, e^{-dt/\tau_+}$ (dt > 0)"
-               "\n" r"$\Delta w = -\lambda \alpha\, w\, e^{dt/\tau_-}$ (dt < 0)",
-               transform=right.transAxes, ha="right", va="bottom", fontsize=9)
-    fig.tight_layout()
+    right.set_title("STDP window, one pair at w = JE = 45.6 pA\n"
+                    r"$\Delta w = +\lambda\, w_0^{1-\mu} w^{\mu}\, e^{-dt/\tau_+}$ (dt > 0),  "
+                    r"$\Delta w = -\lambda \alpha\, w\, e^{dt/\tau_-}$ (dt < 0)", fontsize=10)
+    # one legend for both panels, under them: the same markers and colours left and right
+    legend_below(fig, handles, labels)
     return fig
 
 

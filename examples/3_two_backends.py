@@ -1,4 +1,7 @@
-"""Example 3: the same network on two simulators, and whether they agree.
+"""The same network on two simulators, and whether they agree
+===========================================================
+
+NEST and NEURON, five seeds each, judged by ``pynn-hpc compare``::
 
     python examples/3_two_backends.py                     # NEST and NEURON, 5 seeds each
     python examples/3_two_backends.py --seeds 1 2 3 4 5 6 7 8 --output cmp
@@ -6,20 +9,20 @@
 Two simulators given the same model and seed draw different random numbers (connections,
 drive), so their spikes cannot be compared one by one: only the network's statistics can.
 This runs ``pynn-hpc compare`` (each run a fresh ``pynn-hpc run`` process, teaching preset,
-into OUTPUT/runs/<backend>-seed<k>; finished runs are reused when the command is repeated),
-which judges four distributions (rates, CVs of interspike intervals, spike-count
+into ``OUTPUT/runs/<backend>-seed<k>``; finished runs are reused when the command is
+repeated), which judges four distributions (rates, CVs of interspike intervals, spike-count
 correlations, E->E weights) by their Kolmogorov-Smirnov distance against the reference
 simulator's own seed-to-seed spread.  Then it draws the first seed of each simulator one
 above the other (the figure of ``pynn-hpc plot``).
 
-What it leaves in OUTPUT: comparison.json (every number), comparison.png (the distributions
-and distances), report.html (one page: verdict, timing and memory per simulator, figures;
-open it in a browser) and report.md, and the runs themselves.
+What it leaves in OUTPUT: ``comparison.json`` (every number), ``comparison.png`` (the
+distributions and distances), ``report.html`` (one page: verdict, timing and memory per
+simulator, figures; open it in a browser) and ``report.md``, and the runs themselves.
 
 The verdict is statistical: with few seeds a real difference can go unseen, and a simulator
 identical to the reference can be judged different now and then; compare says how often and
 what it could detect, or that the seeds are too few for a verdict.  Ten teaching runs, two
-at a time (--jobs 2), should take about a minute on two idle cores (estimated from single
+at a time (``--jobs 2``), should take about a minute on two idle cores (estimated from single
 runs, not timed); repeating the command reuses them.
 """
 import argparse
@@ -31,7 +34,9 @@ from pynn_hpc.analysis import run_figure
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """Returns compare's exit code: 0 a verdict on every statistic (agree or differ), 1 a run
+    failed or the runs are too few for a verdict."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backends", nargs=2, default=["nest", "neuron"],
                         help="two simulators, the first is the reference (default: nest neuron)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5],
@@ -58,7 +63,12 @@ def main(argv=None):
     if args.simtime:
         command += ["--simtime", str(args.simtime)]
     print("pynn-hpc " + " ".join(command), flush=True)
-    code = subprocess.run([sys.executable, "-m", "pynn_hpc.cli", *command]).returncode
+    # its lines pass through this script's stdout as they come (so a notebook shows them too)
+    with subprocess.Popen([sys.executable, "-m", "pynn_hpc.cli", *command],
+                          stdout=subprocess.PIPE, text=True, bufsize=1) as compare:
+        for line in compare.stdout:
+            print(line, end="", flush=True)
+    code = compare.returncode
     if code not in (0, 1):            # 2: bad input, 130/143: interrupted (compare said why)
         sys.exit(code)
 
@@ -67,7 +77,9 @@ def main(argv=None):
     if not runs:
         sys.exit(f"3_two_backends.py: error: no finished run of seed {args.seeds[0]} to draw")
     import matplotlib.pyplot as plt
-    fig = plt.figure(figsize=(12, 4.2 * len(runs)))
+    from pynn_hpc.analysis.plots import backend_colours
+    colours = backend_colours(args.backends)        # as in the comparison's figures
+    fig = plt.figure(figsize=(12, 4.4 * len(runs)), layout="constrained")
     grid = fig.add_gridspec(2 * len(runs), 2, width_ratios=[2.2, 1],
                             height_ratios=[2, 1] * len(runs))
     for k, path in enumerate(runs):
@@ -77,18 +89,23 @@ def main(argv=None):
                 fig.add_subplot(grid[2 * k:2 * k + 2, 1]))
         r = run["results"]
         run_figure.draw(axes, run, label=f"{r['simulator']} {r['simulator_version']}, "
-                        f"seed {r['seed']}")
+                        f"seed {r['seed']}", colour=colours.get(run_figure.backend_of(r)))
     fig.suptitle("the same network on " + " and ".join(args.backends)
                  + ": different random numbers, the same statistics?", fontsize=11)
-    fig.tight_layout()
     figure.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(figure, dpi=100)
     print(f"written: {figure}")
     report = Path(args.output) / "report.html"
     print(f"the comparison: {Path(args.output) / 'comparison.png'}"
           + (f", {report} (open it in a browser)" if report.is_file() else ""))
-    sys.exit(code)
+    return code
 
+
+# %%
+# Run it (the runs are made two at a time, or reused): compare's verdict table, then the first
+# seed of each simulator one above the other, and compare's own figure of the distributions.
 
 if __name__ == "__main__":
-    main()
+    code = main()
+    if code:        # 1: no verdict (exit status 0 otherwise, without raising SystemExit)
+        sys.exit(code)
