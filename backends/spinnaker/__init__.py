@@ -447,8 +447,8 @@ def check_fits(d, processes=1, options=None):
         raise ParameterError(
             f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not built (looked "
             f"in {', '.join(binary_dirs())}): build {'it' if len(missing) == 1 else 'them'} "
-            "with scripts/build_spinnaker_binaries.sh, or set PYNN_HPC_SPINNAKER_BINARIES to "
-            f"the directory{also}")
+            "with make -C backends/spinnaker/c (docs: Backends, \"Building the binaries\"), or "
+            f"set PYNN_HPC_SPINNAKER_BINARIES to their directory{also}")
     return fit
 
 

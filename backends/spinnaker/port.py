@@ -431,7 +431,7 @@ def summary(rep):
     for name, b in rep["binaries"].items():
         if not b["ours"]:
             continue
-        state = b["path"] if b["built"] else "NOT BUILT (scripts/build_spinnaker_binaries.sh; a " \
+        state = b["path"] if b["built"] else "NOT BUILT (make -C backends/spinnaker/c; a " \
                                              "board cannot run without it)"
         lines.append(f"  binary {name} ({b['role']}; {b['cores']} cores): {state}")
     g = rep["data_generation"]
