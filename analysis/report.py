@@ -18,12 +18,13 @@ import html
 #: figure name -> (its file, relative to the report, heading it goes under, caption)
 FIGURES = {
     "distributions": ("comparison.png", "Verdict",
-                      "Empirical distributions of every run (reference grey) and the "
-                      "Kolmogorov-Smirnov distances that judge them."),
+                      "Empirical distributions of every run (the reference's thick and pale: "
+                      "grey for NEST) and the Kolmogorov-Smirnov distances that judge them. "
+                      "Each backend has its colour in every figure of the report."),
     "activity": ("figures/activity.png", "Activity",
-                 "One seed per backend: spikes of the first 100 recorded excitatory neurons, "
-                 "the population rate of all recorded ones (presimulation shaded: not in the "
-                 "statistics) and that run's E->E weights."),
+                 "One seed per backend, in its colour: spikes of the first 100 recorded "
+                 "excitatory neurons, the population rate of all recorded ones (presimulation "
+                 "shaded: not in the statistics) and that run's E->E weights."),
     "weights": ("figures/weights.png", "E->E weights",
                 "E->E weights at the end of the simulation, every run's sample pooled."),
     "timing": ("figures/timing.png", "Timing and memory",

@@ -1,9 +1,10 @@
 """One figure of one run: what the network did, for a person to look at.
 
-Three panels: a raster of about 100 recorded neurons (the first ones; excitatory blue,
-inhibitory red when inhibitory spikes are given), the population rate in bins of a few
-ms (Hz per neuron), and the distribution of the E->E weights at the end (pA) against
-the initial weight JE.  The presimulation is shaded: the run's statistics leave it out.
+Three panels: a raster of about 100 recorded neurons (the first ones; excitatory in the
+backend's colour, the same in every figure, inhibitory red when inhibitory spikes are given),
+the population rate in bins of a few ms (Hz per neuron), and the distribution of the E->E
+weights at the end (pA) against the initial weight JE.  The presimulation is shaded: the
+run's statistics leave it out.
 
     from pynn_hpc.analysis import run_figure
     fig = run_figure.run_figure("results")                  # a 'pynn-hpc run' directory
@@ -26,7 +27,8 @@ import numpy as np  # noqa: E402
 
 from .compare import RunError, read_results, read_run_files  # noqa: E402
 
-COLOURS = {"E": "C0", "I": "C3"}
+#: E and I spikes when no backend colours them (I: Okabe-Ito vermillion, colour-blind-safe)
+COLOURS = {"E": "#1f77b4", "I": "#D55E00"}
 
 
 def load(run_dir):
@@ -54,22 +56,37 @@ def _population_rate(trains, t_stop, bin_ms):
     return edges, counts / (max(len(trains), 1) * bin_ms / 1000.0)
 
 
-def draw(axes, run, n_raster=100, bin_ms=5.0, inhibitory=None, label=None):
+def backend_of(results):
+    """The backend name of a run's ``results`` (the simulator's, lower case, when a script's
+    results name none): the key of :func:`pynn_hpc.analysis.plots.backend_colours`."""
+    return str(results.get("backend") or results.get("simulator") or "").lower()
+
+
+def draw(axes, run, n_raster=100, bin_ms=5.0, inhibitory=None, label=None, colour=None):
     """Draw ``run`` onto three axes (raster, population rate, weights).
 
     ``run``: a run directory or :func:`load`'s dict (``results`` needs ``presim_ms`` and
     ``simtime_ms``; ``derived.JE`` marks the initial weight when present);
-    ``inhibitory``: spike trains of I neurons to show in red (a fifth of the raster).
+    ``inhibitory``: spike trains of I neurons to show in red (a fifth of the raster);
+    ``colour``: the backend's (E spikes, E rate and weights; default its colour alone, from
+    :func:`pynn_hpc.analysis.plots.backend_colours`).  Legends sit above the panels.
     Returns the run's mean E rate after the presimulation (Hz).
     """
+    from .plots import backend_colours
     run = load(run) if isinstance(run, (str, Path)) else run
     results = run["results"]
+    if colour is None:
+        name = backend_of(results)
+        colour = backend_colours([name])[name] if name else COLOURS["E"]
+    colours = {"E": colour, "I": COLOURS["I"]}
     presim, t_stop = results["presim_ms"], results["presim_ms"] + results["simtime_ms"]
     excitatory = list(run["spiketrains"])
     inhibitory = list(inhibitory) if inhibitory is not None else []
     n_i = min(len(inhibitory), n_raster // 5) if inhibitory else 0
     n_e = min(len(excitatory), n_raster - n_i)
     ax_raster, ax_rate, ax_w = axes
+    above = {"loc": "lower right", "bbox_to_anchor": (1.0, 1.0), "borderaxespad": 0.2,
+             "frameon": False, "fontsize": 8}
 
     rows = [("E", t) for t in excitatory[:n_e]] + [("I", t) for t in inhibitory[:n_i]]
     for kind in ("E", "I"):
@@ -82,12 +99,14 @@ def draw(axes, run, n_raster=100, bin_ms=5.0, inhibitory=None, label=None):
         if xs:
             n = sum(1 for r in rows if r[0] == kind)
             ax_raster.scatter(np.concatenate(xs), np.concatenate(ys), s=1.5, marker="|",
-                              color=COLOURS[kind], label=f"{kind} ({n})")
+                              color=colours[kind], label=f"{kind} ({n})")
     ax_raster.set_ylabel("neuron")
     ax_raster.set_ylim(-1, max(len(rows), 1))
-    ax_raster.legend(loc="upper right", fontsize=8, markerscale=6, framealpha=0.9)
-    heading = f"{label}: " if label else ""
-    ax_raster.set_title(f"{heading}spikes of {len(rows)} recorded neurons", fontsize=10)
+    ax_raster.legend(markerscale=6, ncol=2, **above)
+    heading = f"{label}:\n" if label else ""
+    ax_raster.set_title(f"{heading}spikes of {len(rows)} recorded neurons", fontsize=10,
+                        loc="left")
+    ax_raster.tick_params(labelbottom=False)        # the rate's time axis below is shared
 
     mean_rate = float("nan")
     for kind, trains in (("E", excitatory), ("I", inhibitory)):
@@ -98,31 +117,32 @@ def draw(axes, run, n_raster=100, bin_ms=5.0, inhibitory=None, label=None):
         mean = float(rate[after].mean()) if after.any() else float("nan")
         if kind == "E":
             mean_rate = mean
-        ax_rate.step(edges[:-1], rate, where="post", color=COLOURS[kind], lw=1,
+        ax_rate.step(edges[:-1], rate, where="post", color=colours[kind], lw=1,
                      label=f"{kind}: {mean:.1f} Hz after presim. ({len(trains)} neurons)")
     ax_rate.set_xlabel("time (ms)")
     ax_rate.set_ylabel(f"rate (Hz, {bin_ms:g} ms bins)")
-    ax_rate.legend(loc="upper right", fontsize=8)
+    ax_rate.legend(ncol=2, **above)
     for ax in (ax_raster, ax_rate):
         ax.axvspan(0, presim, color="0.9", zorder=0)
         ax.set_xlim(0, t_stop)
     if presim > 0:
-        ax_rate.text(presim / 2, 0.95, "presimulation\n(not in statistics)", ha="center",
-                     va="top", fontsize=7, color="0.3", transform=ax_rate.get_xaxis_transform(),
-                     bbox={"facecolor": "0.9", "edgecolor": "none"})
+        ax_rate.text(0.0, 1.0, "shaded: presimulation (not in statistics)", ha="left",
+                     va="bottom", fontsize=7, color="0.3", transform=ax_rate.transAxes)
     ax_rate.set_ylim(bottom=0)
 
     w = np.asarray(run["weights_nA"], dtype=float) * 1000.0
+    lines = ["power-law STDP: weight distribution"]
     if w.size:
-        ax_w.hist(w, bins=50, color=COLOURS["E"], alpha=0.8,
-                  label=f"{w.size:,} synapses, mean {w.mean():.1f} pA")
+        ax_w.hist(w, bins=50, histtype="stepfilled", color=colour, alpha=0.45)
+        ax_w.hist(w, bins=50, histtype="step", color=colour, lw=1)
+        lines.append(f"{w.size:,} synapses, mean {w.mean():.1f} pA")
     je = (results.get("derived") or {}).get("JE")
     if je is not None:
-        ax_w.axvline(je * 1000.0, color="k", ls="--", lw=1, label=f"initial JE {je * 1000:.1f} pA")
+        ax_w.axvline(je * 1000.0, color="k", ls="--", lw=1)
+        lines.append(f"dashed: initial JE {je * 1000:.1f} pA")
     ax_w.set_xlabel("E->E weight at the end (pA)")
     ax_w.set_ylabel("synapses")
-    ax_w.set_title("power-law STDP: weight distribution", fontsize=10)
-    ax_w.legend(fontsize=8)
+    ax_w.set_title("\n".join(lines), fontsize=10)
     return mean_rate
 
 
@@ -148,13 +168,12 @@ def run_figure(run, output=None, n_raster=100, bin_ms=5.0, inhibitory=None, titl
     """A matplotlib Figure of ``run`` (a run directory or :func:`load`'s dict): raster,
     population rate, E->E weights; saved to ``output`` too when given.  See :func:`draw`."""
     run = load(run) if isinstance(run, (str, Path)) else run
-    fig = plt.figure(figsize=(12, 6))
+    fig = plt.figure(figsize=(12, 6.3), layout="constrained")
     grid = fig.add_gridspec(2, 2, width_ratios=[2.2, 1], height_ratios=[2, 1])
     ax_raster = fig.add_subplot(grid[0, 0])
     axes = (ax_raster, fig.add_subplot(grid[1, 0], sharex=ax_raster), fig.add_subplot(grid[:, 1]))
     draw(axes, run, n_raster=n_raster, bin_ms=bin_ms, inhibitory=inhibitory)
     fig.suptitle(title if title is not None else _title(run["results"]), fontsize=11)
-    fig.tight_layout()
     if output is not None:
         fig.savefig(output, dpi=100)
     return fig
