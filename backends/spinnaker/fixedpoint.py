@@ -149,7 +149,7 @@ def max_expected_summed_weight(d, fraction=LSB_FRACTION, headroom=HEADROOM):
 
 
 def stored_weight(weight, scale):
-    """A weight in nA as sPyNNaker stores it: rint(|w| / LSB), checked against 16 bits."""
+    """A weight in nA as sPyNNaker stores it: ``rint(|w| / LSB)``, checked against 16 bits."""
     units = int(np.rint(abs(float(weight)) / scale.lsb))
     if units > 0xffff:
         raise ParameterError(f"weight {weight:g} nA exceeds the {scale.receptor} receptor's "
