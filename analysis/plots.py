@@ -115,7 +115,7 @@ def _fit_height(fig, artists, margin_in=0.1, tries=6):
         fig.set_size_inches(width, height + 2 * (margin_in - low) + 0.1)
 
 
-def _ncol(labels, width_in, fontsize=8):
+def legend_columns(labels, width_in, fontsize=8):
     """Legend columns that fit ``labels`` side by side in ``width_in`` inches."""
     longest = max((len(line) for label in labels for line in label.split("\n")), default=1)
     return max(1, min(len(labels), _chars(width_in, fontsize) // (longest + 6)))
@@ -233,7 +233,7 @@ def _label(b, reference):
 
 def _legend_lines(labels, width_in, fontsize=8):
     """Lines of text the legend of ``labels`` below a figure ``width_in`` wide takes."""
-    ncol = _ncol(labels, width_in - 0.4, fontsize)
+    ncol = legend_columns(labels, width_in - 0.4, fontsize)
     tallest = max((x.count("\n") + 1 for x in labels), default=0)
     return -(-len(labels) // ncol) * tallest
 
@@ -243,7 +243,7 @@ def legend_below(fig, handles, labels, fontsize=8, **options):
     which makes room), in as many columns as its labels fit side by side."""
     width = fig.get_size_inches()[0]
     return fig.legend(handles, labels, loc="outside lower center", fontsize=fontsize,
-                      ncol=_ncol(labels, width - 0.4, fontsize), frameon=False, **options)
+                      ncol=legend_columns(labels, width - 0.4, fontsize), frameon=False, **options)
 
 
 def activity_figure(runs, reference, n_raster=100, bin_ms=5.0):

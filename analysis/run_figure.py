@@ -72,7 +72,7 @@ def draw(axes, run, n_raster=100, bin_ms=5.0, inhibitory=None, label=None, colou
     :func:`pynn_hpc.analysis.plots.backend_colours`).  Legends sit above the panels.
     Returns the run's mean E rate after the presimulation (Hz).
     """
-    from .plots import backend_colours
+    from .plots import legend_columns, backend_colours
     run = load(run) if isinstance(run, (str, Path)) else run
     results = run["results"]
     if colour is None:
@@ -121,19 +121,20 @@ def draw(axes, run, n_raster=100, bin_ms=5.0, inhibitory=None, label=None, colou
                      label=f"{kind}: {mean:.1f} Hz after presim. ({len(trains)} neurons)")
     ax_rate.set_xlabel("time (ms)")
     ax_rate.set_ylabel(f"rate (Hz, {bin_ms:g} ms bins)")
-    ax_rate.legend(ncol=2, **above)
     for ax in (ax_raster, ax_rate):
-        ax.axvspan(0, presim, color="0.9", zorder=0)
+        ax.axvspan(0, presim, color="0.9", zorder=0,
+                   label="presimulation (not in statistics)" if ax is ax_rate and presim > 0
+                   else None)
         ax.set_xlim(0, t_stop)
-    if presim > 0:
-        ax_rate.text(0.0, 1.0, "shaded: presimulation (not in statistics)", ha="left",
-                     va="bottom", fontsize=7, color="0.3", transform=ax_rate.transAxes)
+    handles, labels = ax_rate.get_legend_handles_labels()
+    width = ax_rate.get_figure().get_size_inches()[0] * ax_rate.get_position().width
+    ax_rate.legend(handles, labels, ncol=legend_columns(labels, width), **above)
     ax_rate.set_ylim(bottom=0)
 
     w = np.asarray(run["weights_nA"], dtype=float) * 1000.0
     lines = ["power-law STDP: weight distribution"]
     if w.size:
-        ax_w.hist(w, bins=50, histtype="stepfilled", color=colour, alpha=0.45)
+        ax_w.hist(w, bins=50, histtype="stepfilled", color=colour, alpha=0.3)
         ax_w.hist(w, bins=50, histtype="step", color=colour, lw=1)
         lines.append(f"{w.size:,} synapses, mean {w.mean():.1f} pA")
     je = (results.get("derived") or {}).get("JE")
