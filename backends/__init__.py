@@ -99,7 +99,7 @@ BACKENDS = {
 }
 
 #: backends named with variants (see the module docstring): name -> the module that parses them
-VARIANTS = {"spinnaker-emulated": "pynn_hpc.backends.emulation",
+VARIANTS = {"spinnaker-emulated": "pynn_hpc.backends.spinnaker_emulated.variants",
             "spinnaker": "pynn_hpc.backends.spinnaker_variants"}
 
 #: the interface's optional hooks and their defaults (see the module docstring)

@@ -5,6 +5,8 @@ import sys
 import neuron
 import pyNN
 
+from conftest import in_fresh_process
+
 
 def test_mechanisms_are_cached_under_their_hash(neuron_sim):
     from pynn_hpc.backends.neuron import mechanisms
@@ -15,6 +17,28 @@ def test_mechanisms_are_cached_under_their_hash(neuron_sim):
     names = {f.name for f in mechanisms.sources()}
     assert {"AlphaISynExact.mod", "SynapticMatrix.mod", "refrac.mod", "vecstim.mod"} <= names
     assert mechanisms.ensure_built(neuron.__version__, pyNN.__version__) == target   # no rebuild
+    assert not [name for name in names if "spinnaker" in name.lower()]
+
+
+def neuron_backend_alone():
+    """What loading the NEURON backend alone puts into NEURON and Python."""
+    from pynn_hpc import backends
+    backends.load("neuron")
+    from neuron import h
+    from pynn_hpc.backends.neuron import mechanisms
+    return {"mechanisms": [name for name in ("SynapticMatrix", "AlphaISynExact",
+                                             "SpiNNakerLIFAlpha", "SpiNNakerPairRule")
+                           if hasattr(h, name)],
+            "modules": sorted(m for m in sys.modules if "spinnaker" in m.lower()),
+            "headers": [sorted(found) for found in mechanisms.headers()]}
+
+
+def test_the_neuron_backend_alone_has_no_spinnaker_mechanism():
+    """The emulation's mechanisms are its own library, loaded only by it (a fresh process)."""
+    alone = in_fresh_process("test_neuron_build", "neuron_backend_alone")
+    assert alone["mechanisms"] == ["SynapticMatrix", "AlphaISynExact"]
+    assert alone["modules"] == []
+    assert alone["headers"] == [["synaptic_matrix.h"]]         # no SpiNNaker C on its path
 
 
 def test_no_compiler_is_a_one_line_error(tmp_path):

@@ -1,4 +1,5 @@
-"""sPyNNaker's IF_curr_alpha as a NEURON cell (SpiNNakerIF_curr_alpha, nmodl/SpiNNakerLIFAlpha.mod)
+"""sPyNNaker's IF_curr_alpha as a NEURON cell (spinnaker_emulated's SpiNNakerIF_curr_alpha and
+nmodl/SpiNNakerLIFAlpha.mod)
 against the host harness (pynn_hpc.backends.spinnaker.neuron_numerics.run): the same C, so the same
 bits.
 
@@ -42,7 +43,7 @@ def scales():
 
 
 def celltype(sim, **extra):
-    from pynn_hpc.backends.neuron.celltypes import SpiNNakerIF_curr_alpha
+    from pynn_hpc.backends.spinnaker_emulated.cell import SpiNNakerIF_curr_alpha
     return SpiNNakerIF_curr_alpha(**dict(P.NEURON, **extra))
 
 
@@ -269,19 +270,22 @@ def test_bad_parameter_is_refused(sim):
         sim.Population(1, celltype(sim, v_thresh=1e6))
 
 
-def test_a_header_change_rebuilds_the_mechanisms(tmp_path, monkeypatch):
-    """The SpiNNaker headers the cell includes are part of the mechanisms' hash (cache key)."""
+def test_a_header_change_rebuilds_the_mechanisms(tmp_path):
+    """The SpiNNaker headers the cell includes are part of its library's hash (cache key)."""
     import shutil
-    from pynn_hpc.backends.neuron import mechanisms
-    before = mechanisms.digest("9.0", "0.13")
+    from pynn_hpc.backends.neuron.mechanisms import digest, folder_sources, headers
+    from pynn_hpc.backends.spinnaker_emulated import mechanisms
+    files = folder_sources(mechanisms.NMODL)
+    assert "SpiNNakerLIFAlpha.mod" in {f.name for f in files}
+    before = digest("9.0", "0.13", files, mechanisms.INCLUDE_DIRS)
     copy = tmp_path / "c"
     shutil.copytree(mechanisms.SPINNAKER_C, copy)
-    monkeypatch.setattr(mechanisms, "SPINNAKER_C", copy)
-    assert {"s1615.h", "alpha_synapse.h", "lif_neuron.h"} <= set(mechanisms.headers())
-    assert mechanisms.digest("9.0", "0.13") == before
+    include_dirs = (copy,) + mechanisms.INCLUDE_DIRS[1:]
+    assert {"s1615.h", "alpha_synapse.h", "lif_neuron.h"} <= set(headers(include_dirs)[0])
+    assert digest("9.0", "0.13", files, include_dirs) == before
     with open(copy / "lif_neuron.h", "a") as f:
         f.write("\n")
-    assert mechanisms.digest("9.0", "0.13") != before
+    assert digest("9.0", "0.13", files, include_dirs) != before
 
 
 def test_exact_alpha_synapse(sim, N, scales):

@@ -1,8 +1,9 @@
 """The spinnaker-emulated backend: SpiNNaker's numerics on NEURON, each switch alone.
 
-The fixed-point rule inside NEURON's synaptic matrix is checked bit for bit against the
-SpiNNaker backend's host replay (the same C: spinnaker/c/host/pair_rule.h around
-c/power_law_rule.h) on the same trains; the network runs are small (NETWORK, 100 ms, ~2 s each).
+The fixed-point rule attached to NEURON's synaptic matrix (through its rule hook) is checked bit
+for bit against the SpiNNaker backend's host replay (the same C: spinnaker/c/host/pair_rule.h
+around c/power_law_rule.h) on the same trains; the network runs are small (NETWORK, 100 ms,
+~2 s each).
 """
 import json
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from pynn_hpc import backends, parameters as P
-from pynn_hpc.backends import emulation
+from pynn_hpc.backends.spinnaker_emulated import variants
 from pynn_hpc.backends.spinnaker import fixedpoint
 from pynn_hpc.backends.spinnaker.neuron_numerics import ALPHA_NORMALISATION
 from pynn_hpc.backends.spinnaker.replay import replay_rule, rule_parameters
@@ -43,7 +44,7 @@ TRAINS = {"hand": hand_trains(), **{f"{rate} Hz": poisson_trains(rate, 2000.0, s
                                     for rate, seed in ((8, 1), (20, 2), (50, 3))}}
 
 
-@pytest.mark.parametrize("rounding", emulation.ROUNDINGS)
+@pytest.mark.parametrize("rounding", variants.ROUNDINGS)
 @pytest.mark.parametrize("trains", list(TRAINS))
 def test_rule_equals_spinnaker_replay_bit_for_bit(trains, rounding):
     pre, post = TRAINS[trains]
@@ -95,12 +96,13 @@ def network_run(name, ms=100.0, seed=3):
     stored = {k: np.array(p.stored_weights()) for k, p in prj.items()
               if hasattr(p, "stored_weights")}
     report = sim.port_report(prj, d) if hasattr(sim, "port_report") else None
+    rules = {k: [m.rule_attached() for m in p._matrices] for k, p in prj.items()}
     names = ("spinnaker_alpha", "spinnaker_lif", "shift_E", "shift_I")
     cell = ({n: E.get(n) for n in names} if "spinnaker_alpha" in E.celltype.get_parameter_names()
             else None)
     sim.end()
     return {"spikes": spikes, "before": before, "after": after, "stored": stored,
-            "report": report, "d": d, "cell": cell}
+            "report": report, "d": d, "cell": cell, "rules": rules}
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +149,11 @@ def test_weights_quantised_at_each_receptors_lsb(runs):
 
 def test_stdp_alone_quantises_only_the_plastic_weights(runs):
     r, exact = runs["spinnaker-emulated:stdp"], runs["neuron"]
+    # the fixed-point rule runs through the matrices' rule hook: on every plastic one only
+    assert r["rules"]["EE"] and set(r["rules"]["EE"]) == {1.0}
+    assert all(set(rules) <= {0.0} for k, rules in r["rules"].items() if k != "EE")
+    for name in ("neuron", "spinnaker-emulated:weights"):
+        assert all(set(rules) <= {0.0} for rules in runs[name]["rules"].values()), name
     lsb = fixedpoint.weight_scales(r["d"])["excitatory"].lsb
     assert multiples_of(r["after"]["EE"], lsb)
     assert not np.array_equal(r["after"]["EE"], exact["after"]["EE"])
@@ -374,8 +381,8 @@ def test_deviation_without_spinnaker_refused(monkeypatch, capfd, tmp_path):
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "spynnaker" else real(name, *a))
     with pytest.raises(ParameterError, match=r"pip install 'pynn_hpc\[spinnaker\]'"):
-        emulation.parse("spinnaker-emulated:weights")
-    assert emulation.parse("spinnaker-emulated:none").deviations == ()
+        variants.parse("spinnaker-emulated:weights")
+    assert variants.parse("spinnaker-emulated:none").deviations == ()
     code = C.main(["run", "--backend", "spinnaker-emulated", "--output", str(tmp_path / "r")])
     err = capfd.readouterr().err
     assert code == 2 and "pynn_hpc[spinnaker]" in err and len(err.strip().splitlines()) == 1
@@ -383,13 +390,13 @@ def test_deviation_without_spinnaker_refused(monkeypatch, capfd, tmp_path):
 
 
 def test_names_and_directories():
-    v = emulation.parse("spinnaker-emulated")
+    v = variants.parse("spinnaker-emulated")
     assert v.deviations == ("weights", "stdp", "alpha", "lif")
-    assert emulation.parse("spinnaker-emulated:peak").peak and \
-        emulation.parse("spinnaker-emulated:peak").deviations == v.deviations
-    assert emulation.parse("spinnaker-emulated:stdp,truncate").rounding == "truncate"
-    assert emulation.parse("spinnaker-emulated:exact_alpha").exact_alpha and \
-        emulation.parse("spinnaker-emulated:exact_alpha").deviations == v.deviations
+    assert variants.parse("spinnaker-emulated:peak").peak and \
+        variants.parse("spinnaker-emulated:peak").deviations == v.deviations
+    assert variants.parse("spinnaker-emulated:stdp,truncate").rounding == "truncate"
+    assert variants.parse("spinnaker-emulated:exact_alpha").exact_alpha and \
+        variants.parse("spinnaker-emulated:exact_alpha").deviations == v.deviations
     assert backends.dir_name("spinnaker-emulated:weights,stdp") == "spinnaker-emulated_weights+stdp"
     assert backends.name_of(emulated("spinnaker-emulated:weights")) == "spinnaker-emulated:weights"
     assert backends.name_of(backends.load("neuron")) == "neuron"

@@ -3,13 +3,14 @@
 What is translated here, and why (measured: the docs' "Backends" page, and the modules):
 
 * NMODL mechanisms (``nmodl/``), compiled once per installation with PyNN's
-  own into a cache directory (:mod:`.mechanisms`):
+  own into a cache directory (:mod:`.mechanisms`, which also compiles and loads other
+  packages' mechanism folders that use the C interface ``nmodl/synaptic_matrix.h``):
   ``AlphaISynExact``, an alpha-current synapse integrated exactly with two
   state variables, for ``IF_curr_alpha`` (PyNN's ``AlphaISyn`` queues at most
   1000 events and drops the rest), optionally drawing a Poisson drive itself;
   ``SynapticMatrix``, a projection's synapses onto one thread's neurons as rows
   by presynaptic neuron in C, static or with NEST's ``stdp_pl_synapse_hom`` rule
-  (:mod:`.projection`, :mod:`.synapses`).
+  (:mod:`.projection`, :mod:`.synapses`), or with a rule another library attaches.
 * Fixed step with Crank-Nicolson, for which the synapses give the exact
   step response (:mod:`.runcontrol`, ``nmodl/alpha_exact.inc``).
 * Projections are synaptic matrices: one NetCon per presynaptic neuron and

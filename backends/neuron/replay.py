@@ -26,8 +26,9 @@ def replay(pre_times, post_times, synapse_type, timestep, emulate=None):
     """(times, weights in nA, pre and post times as fired) of one synapse of ``synapse_type``.
 
     ``times`` are the presynaptic spike times; ``weights`` the weight right after each.
-    ``emulate(matrix, delay)``, if given, changes the built matrix and returns the delay of the
-    postsynaptic NetCon (the spinnaker-emulated backend's fixed-point rule takes d, not 2 d).
+    ``emulate(matrix, delay)``, if given, changes the built matrix (e.g. its weights, or a rule
+    attached through its rule hook, ``nmodl/synaptic_matrix.h``) and returns the delay of the
+    postsynaptic NetCon, which that rule may want other than 2 d.
     """
     if not synapses.is_power_law(synapse_type):
         raise NotImplementedError("replay on NEURON needs the power-law STDPMechanism")

@@ -49,22 +49,15 @@ Memory per synapse: 12 B static (target, weight), 28 B plastic (and the weight a
 presynaptic spike, and the target's list of its synapses: synapse and presynaptic index).
 Units: nA, ms.
 
-SpiNNaker's fixed-point rule (the spinnaker-emulated backend; off unless spinnaker_rule() is
-called, and then the rule above is not used): a plastic matrix runs sPyNNaker 7.4.1's pair rule
-around the power-law arithmetic in SpiNNaker's fixed point, the same C as the SpiNNaker
-backend's binary and host replay (backends/spinnaker/c/host/pair_rule.h, which includes
-c/power_law_rule.h): weights are 16-bit words at the receptor's LSB (kept here as nA, exact
-multiples of the LSB 2^shift / 2^15 nA), updated only at presynaptic spikes, in integer steps.
-Per row its last spike (step) and 4.11 trace; per target a history of its last 16 spikes, the
-spike of the current step held back until every presynaptic spike of that step is done (as
-sPyNNaker orders them), and a xorshift state for the stochastic write-back (seeded per target).
-The postsynaptic NetCons then have delay d (not 2 d): a presynaptic spike at t_pre arrives at
-t_pre + d, a postsynaptic one at t_post + d, each read back as its step.
+Another plastic rule (another library's, through synaptic_matrix.h, the C interface this file
+implements): attached to a built plastic matrix, it receives every event instead of the rule
+above, transmission included, and is reset at every initialisation; rule_attached() says
+whether one is.
 ENDCOMMENT
 
 NEURON {
     POINT_PROCESS SynapticMatrix
-    RANGE plastic, tau_plus, tau_minus, A_plus, A_minus, mu, w0, probe, w_probe
+    RANGE plastic, tau_plus, tau_minus, A_plus, A_minus, mu, w0, probe, w_probe, handle
     THREADSAFE
 }
 
@@ -81,7 +74,7 @@ PARAMETER {
 }
 
 ASSIGNED {
-    handle
+    handle          : read-only: this matrix's index, what synaptic_matrix.h's functions take
     w_probe
 }
 
@@ -90,42 +83,7 @@ VERBATIM
 #include <cstdint>
 #include <vector>
 
-extern std::vector<double> pynn_hpc_pending;        /* AlphaISynExact.mod */
-
-#pragma push_macro("mu")          /* a RANGE name here, a field name there */
-#undef mu
-#include "host/pair_rule.h"       /* backends/spinnaker/c on the include path */
-#pragma pop_macro("mu")
-
-/* SpiNNaker's fixed-point rule (see COMMENT): present only when spinnaker_rule() was called */
-struct SpiNNakerRule {
-    double timestep;                        /* ms */
-    double lsb;                             /* nA per stored unit: 2^shift / 2^15 */
-    uint32_t delay, shift, rounding;        /* delay in steps */
-    pl_params_t params;
-    std::vector<int16_t> lut_plus, lut_minus;
-    std::vector<uint32_t> last_pre;         /* per row: step of its last spike */
-    std::vector<int16_t> last_trace;        /* per row: its trace then (4.11) */
-    std::vector<pl_history_t> history;      /* per target */
-    std::vector<int64_t> held;              /* per target: step of a spike not yet in history */
-    std::vector<uint32_t> seed, random;     /* per target: stochastic rounding's generator */
-};
-
-struct SynapticMatrixData {
-    bool is_plastic = false;                /* fixed by build() */
-    std::vector<int64_t> row;               /* row r: synapses row[r] .. row[r+1]-1 */
-    std::vector<int32_t> target;            /* per synapse: target (index into slot) */
-    std::vector<double> weight;             /* per synapse (nA) */
-    std::vector<int32_t> slot;              /* per target: its receptor's slot */
-    /* plastic only */
-    std::vector<int64_t> col;               /* target j: entries col[j] .. col[j+1]-1 */
-    std::vector<uint32_t> by_target;        /* per entry: the synapse */
-    std::vector<int32_t> pre_of;            /* per entry: its row */
-    std::vector<double> weight_at_pre;      /* per synapse: w at its last presynaptic spike */
-    std::vector<double> kplus, t_last;      /* per row */
-    std::vector<double> kminus, kminus_before, t_kminus;    /* per target */
-    SpiNNakerRule* spinnaker = nullptr;     /* set by spinnaker_rule() */
-};
+#include "synaptic_matrix.h"       /* this directory, on the include path */
 
 static std::vector<SynapticMatrixData*> synaptic_matrices;
 
@@ -133,57 +91,32 @@ static SynapticMatrixData* matrix_of(double index) {
     return synaptic_matrices[(size_t) index];
 }
 
+extern "C" SynapticMatrixData* pynn_hpc_synaptic_matrix(double index) {
+    return index >= 0 && index < (double) synaptic_matrices.size()
+        ? synaptic_matrices[(size_t) index] : nullptr;
+}
+
+static void release_rule(SynapticMatrixData* m) {
+    if (m->rule && m->rule->release) {
+        m->rule->release(m->rule_state);
+    }
+    m->rule = nullptr;
+    m->rule_state = nullptr;
+}
+
+extern "C" int pynn_hpc_synaptic_matrix_attach(SynapticMatrixData* m,
+                                               const SynapticMatrixRule* rule, void* state) {
+    if (!m || !m->is_plastic) {
+        return -1;
+    }
+    release_rule(m);
+    m->rule = rule;
+    m->rule_state = state;
+    return 0;
+}
+
 static std::vector<double> vector_values(IvocVect* vec) {
     return std::vector<double>(vector_vec(vec), vector_vec(vec) + vector_capacity(vec));
-}
-
-static void spinnaker_reset(SpiNNakerRule* sp) {
-    std::fill(sp->last_pre.begin(), sp->last_pre.end(), 0u);
-    std::fill(sp->last_trace.begin(), sp->last_trace.end(), (int16_t) 0);
-    std::fill(sp->history.begin(), sp->history.end(), pl_history_t{});
-    std::fill(sp->held.begin(), sp->held.end(), (int64_t) -1);
-    sp->random = sp->seed;
-}
-
-/* a target's spike held back from its history goes in once a later step has begun */
-static void spinnaker_release(SpiNNakerRule* sp, int64_t j, int64_t now) {
-    if (sp->held[j] >= 0 && sp->held[j] < now) {
-        const pl_lut_t decay_minus = {sp->lut_minus.data(), (uint32_t) sp->lut_minus.size()};
-        uint32_t dropped;
-        pl_history_add(&sp->history[j], (uint32_t) sp->held[j], &decay_minus, &dropped);
-        sp->held[j] = -1;
-    }
-}
-
-/* an event arriving at T: a presynaptic spike of row `code` >= 0 (sent at T - d), or a
-   spike of target -1 - code (fired at T - d, its NetCon having delay d) */
-static void spinnaker_receive(SynapticMatrixData* m, double T, double code, double* pending) {
-    SpiNNakerRule* sp = m->spinnaker;
-    int64_t now = (int64_t) std::llround(T / sp->timestep) - (int64_t) sp->delay;
-    if (code < 0) {
-        int64_t j = (int64_t) (-code) - 1;
-        spinnaker_release(sp, j, now);
-        sp->held[j] = now;
-        return;
-    }
-    int64_t r = (int64_t) code;
-    const pl_lut_t decay_plus = {sp->lut_plus.data(), (uint32_t) sp->lut_plus.size()};
-    const pl_lut_t decay_minus = {sp->lut_minus.data(), (uint32_t) sp->lut_minus.size()};
-    for (int64_t k = m->row[r]; k < m->row[r + 1]; ++k) {
-        int32_t j = m->target[k];
-        spinnaker_release(sp, j, now);
-        uint32_t stored = (uint32_t) std::llround(m->weight[k] / sp->lsb);
-        stored = pl_pre_spike(&sp->history[j], stored, (uint32_t) now, sp->last_pre[r],
-                              sp->last_trace[r], sp->delay, sp->shift, &sp->params, &decay_plus,
-                              &decay_minus, sp->rounding, &sp->random[j]);
-        double wk = stored * sp->lsb;
-        m->weight[k] = wk;
-        m->weight_at_pre[k] = wk;
-        pending[m->slot[j]] += wk;
-    }
-    sp->last_trace[r] = pl_add_spike((uint32_t) now, sp->last_pre[r], sp->last_trace[r],
-                                     &decay_plus);
-    sp->last_pre[r] = (uint32_t) now;
 }
 ENDVERBATIM
 
@@ -196,7 +129,7 @@ ENDVERBATIM
 
 DESTRUCTOR {
 VERBATIM
-    delete synaptic_matrices[(size_t) handle]->spinnaker;
+    release_rule(synaptic_matrices[(size_t) handle]);
     delete synaptic_matrices[(size_t) handle];
     synaptic_matrices[(size_t) handle] = nullptr;
 ENDVERBATIM
@@ -211,8 +144,8 @@ VERBATIM
         std::fill(m->kminus.begin(), m->kminus.end(), 0.0);
         std::fill(m->kminus_before.begin(), m->kminus_before.end(), 0.0);
         std::fill(m->t_kminus.begin(), m->t_kminus.end(), -1e9);
-        if (m->spinnaker) {
-            spinnaker_reset(m->spinnaker);
+        if (m->rule && m->rule->reset) {
+            m->rule->reset(m, m->rule_state);
         }
     }
 ENDVERBATIM
@@ -295,49 +228,9 @@ VERBATIM
 ENDVERBATIM
 }
 
-PROCEDURE spinnaker_rule() {
+FUNCTION rule_attached() {
 VERBATIM
-    /* spinnaker_rule(settings, words, lut_plus, lut_minus, seeds): SpiNNaker's fixed-point
-       rule from now on (after build, plastic only; see COMMENT).  settings: timestep (ms),
-       delay (steps >= 1), ring-buffer shift (0..16), rounding (power_law_rule.h PL_ROUND_*);
-       words: the rule's 3 parameter words (fixedpoint.parameter_words); the decay tables of
-       tau_plus and tau_minus (fixedpoint.exp_lut); seeds: per target, non-zero.  The weights
-       must already be multiples of the LSB, below 2^16 of it. */
-    {
-        SynapticMatrixData* m = matrix_of(handle);
-        std::vector<double> settings = vector_values(vector_arg(1));
-        std::vector<double> words = vector_values(vector_arg(2));
-        std::vector<double> lut_plus = vector_values(vector_arg(3));
-        std::vector<double> lut_minus = vector_values(vector_arg(4));
-        std::vector<double> seeds = vector_values(vector_arg(5));
-        if (!m->is_plastic || settings.size() != 4 || words.size() != 3 ||
-                seeds.size() != m->slot.size() || settings[1] < 1 || settings[2] < 0 ||
-                settings[2] > 16) {
-            hoc_execerror("SynapticMatrix.spinnaker_rule: a built plastic matrix, 4 settings "
-                          "(delay >= 1 step, shift 0..16), 3 words and a seed per target", 0);
-        }
-        SpiNNakerRule* sp = m->spinnaker ? m->spinnaker : new SpiNNakerRule();
-        m->spinnaker = sp;
-        sp->timestep = settings[0];
-        sp->delay = (uint32_t) settings[1];
-        sp->shift = (uint32_t) settings[2];
-        sp->rounding = (uint32_t) settings[3];
-        sp->lsb = std::ldexp(1.0, (int) sp->shift - 15);
-        sp->params = pl_params_t{(int32_t) (uint32_t) words[0], (int32_t) (uint32_t) words[1],
-                                 (int32_t) (uint32_t) words[2]};
-        sp->lut_plus.assign(lut_plus.begin(), lut_plus.end());
-        sp->lut_minus.assign(lut_minus.begin(), lut_minus.end());
-        size_t n_rows = m->row.size() - 1, n_targets = m->slot.size();
-        sp->last_pre.assign(n_rows, 0u);
-        sp->last_trace.assign(n_rows, 0);
-        sp->history.assign(n_targets, pl_history_t{});
-        sp->held.assign(n_targets, -1);
-        sp->seed.resize(n_targets);
-        for (size_t j = 0; j < n_targets; ++j) {
-            sp->seed[j] = seeds[j] >= 1 ? (uint32_t) seeds[j] : 1u;
-        }
-        spinnaker_reset(sp);
-    }
+    _lrule_attached = matrix_of(handle)->rule ? 1.0 : 0.0;
 ENDVERBATIM
 }
 
@@ -434,8 +327,8 @@ VERBATIM
     SynapticMatrixData* m = matrix_of(handle);
     double T = t;
     double* pending = pynn_hpc_pending.data();
-    if (m->spinnaker) {
-        spinnaker_receive(m, T, _args[0], pending);
+    if (m->rule) {
+        m->rule->receive(m, m->rule_state, T, _args[0], pending);
     } else if (_args[0] >= 0) {
         /* a presynaptic spike of row r, arriving at T */
         int64_t r = (int64_t) _args[0];

@@ -24,8 +24,8 @@ corrections (what a porting user can change)
                  alpha current, peak = weight, propagated exactly in fixed point on the ring
                  buffer's step sums, at any number of spikes per step.
 A weight correction k is a change of units: the plastic rule's w0 is stored x k with the
-weights, and weights are read back in the units given (stored / k; see
-:mod:`.spinnaker_emulated`).
+weights, and weights are read back in the units given (stored / k; docs/emulation.md derives
+it).
 
 A LIST of corrections only (``spinnaker-emulated:peak``) keeps every deviation on.
 :func:`parse` refuses unknown names, and deviations when sPyNNaker (the ``spinnaker`` extra,
@@ -78,12 +78,14 @@ def parse(name):
             raise ParameterError(f"unknown item '{item}' in backend '{name}': choose from "
                                  f"{', '.join(known)}, load=<Hz> (e.g. {BASE}:weights,stdp)")
     if load_rate is not None and "peak" in items:
-        raise ParameterError(f"backend '{name}' lists two weight corrections (peak, load): give one")
+        raise ParameterError(f"backend '{name}' lists two weight corrections (peak, load): "
+                             "give one")
     if "exact_alpha" in items and (load_rate is not None or "peak" in items):
         raise ParameterError(f"backend '{name}': exact_alpha replaces the alpha synapse that peak "
                              "and load correct: give one")
     if "none" in items and len(set(items) & set(DEVIATIONS + ("all",))):
-        raise ParameterError(f"backend '{name}' lists 'none' with deviations: give one or the other")
+        raise ParameterError(f"backend '{name}' lists 'none' with deviations: give one or "
+                             "the other")
     roundings = [item for item in items if item in ROUNDINGS]
     if len(set(roundings)) > 1:
         raise ParameterError(f"backend '{name}' names two roundings: give one")

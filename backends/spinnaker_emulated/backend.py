@@ -1,59 +1,23 @@
-"""``spinnaker-emulated``: the network on NEURON with SpiNNaker's numerics, each switchable.
+"""The ``spinnaker-emulated`` backend: the NEURON backend with sPyNNaker 7.4.1's numerics.
 
-No SpiNNaker board is attached here and a virtual board produces no spikes, so what a port
-changes is measured by running the NEURON backend (:mod:`.neuron`, its synaptic matrices and
-cells) with sPyNNaker 7.4.1's numerics where they are switched on, computed by the SpiNNaker
-backend's own C and Python (:mod:`.spinnaker`), never a copy.  The names (deviations
-``weights``, ``stdp``, ``alpha``, ``lif``; corrections ``peak``, ``nearest``, ``truncate``) and
-how a backend name lists them are in :mod:`.emulation`; what each does here:
+The API is the NEURON backend's (:mod:`pynn_hpc.backends.neuron`).  :func:`configure` takes a
+:class:`.variants.Variant` (which deviations and corrections a name switches on); the first
+:func:`run` after :func:`setup` applies them to every projection and population made since:
 
-* ``weights``: before the first ``run``, every projection's weights (static and plastic, the
-  Poisson drive too) are rounded as sPyNNaker stores them (:func:`.fixedpoint.stored_weight`:
-  rint(|w| / LSB), sign kept) at the LSB of their receptor, chosen by
-  :func:`.fixedpoint.scales_from_weights` from the weights each population receives on that
-  receptor (as the SpiNNaker backend's ``port.set_weight_scales``; for this model
-  :func:`.fixedpoint.weight_scales`: excitatory 0.244 pA, inhibitory 1.95 pA at scale 1);
-* ``stdp``: the plastic matrices run sPyNNaker's pair rule around the fixed-point power law
-  (``SynapticMatrix.mod``'s ``spinnaker_rule``, which includes ``spinnaker/c/host/pair_rule.h``
-  and ``c/power_law_rule.h``): 16-bit weights at the excitatory LSB (so the plastic weights
-  are rounded as under ``weights``), 4.11 traces, decay tables, 16 postsynaptic events per
-  neuron, delays in steps, and the write-back rounding of the binary (stochastic; its xorshift
-  generator seeded per target neuron from ``rng_seed`` and the projection's label);
-* ``alpha``, ``lif``: the cells are sPyNNaker's IF_curr_alpha (the NEURON backend's
-  ``SpiNNakerIF_curr_alpha``, ``nmodl/SpiNNakerLIFAlpha.mod``: ``spinnaker/c/alpha_synapse.h``
-  and ``lif_neuron.h``), with its alpha synapse (``spinnaker_alpha``) and its LIF update in
-  s16.15 (``spinnaker_lif``) each switched on alone or both; their ring-buffer shifts are the
-  scales above (so each step's summed input is rounded to the LSB even without ``weights``);
-  with ``exact_alpha`` the synapse is ``spinnaker/c/alpha_exact_synapse.h`` instead
-  (``spinnaker_alpha`` = 2), in the same place of the step on the same step sums;
-* ``peak``: every weight x ``neuron_numerics.ALPHA_NORMALISATION`` (e tau_syn) before rounding;
-  ``load=R``: each receptor's weights x ``neuron_numerics.correction`` at its expected spikes per
-  step (:func:`expected_loads`), before rounding.
+* ``weights``: every weight rounded as sPyNNaker stores it (:func:`rounded`) at the LSB the
+  SpiNNaker backend would choose for its receptor (:func:`_weight_scales`);
+* ``stdp``: the plastic matrices run sPyNNaker's pair rule in fixed point
+  (:func:`fixed_point_rule`: ``nmodl/SpiNNakerPairRule.mod``, attached through the NEURON
+  backend's rule hook), its weights rounded as under ``weights``;
+* ``alpha``, ``lif``: the cells are sPyNNaker's IF_curr_alpha (:mod:`.cell`), its synapse, its
+  membrane or both in fixed point, with the ring-buffer shifts of those LSBs;
+* ``peak``, ``load=R``: every weight, and the rule's w0, stored x a factor k
+  (:func:`weight_factors`), read back through PyNN in the units given (:class:`Projection`).
 
-A weight correction k is a change of the units of the synaptic current, not of the model:
-what the synapse stores is k x the weight the user wrote, so that sPyNNaker's alpha synapse
-turns it into the current the exact one gives.  Everything that is a weight is stored in the
-same units, so a synapse behaves in stored units exactly as the uncorrected one in the user's.
-In the power law (equations: :mod:`pynn_hpc.standardmodels`), with w' = k w:
-
-    potentiation  w' + lambda (k w0)^(1-mu) w'^mu Kplus = k (w + lambda w0^(1-mu) w^mu Kplus)
-    depression    w' - lambda alpha w' Kminus          = k (w - lambda alpha w Kminus)
-
-so ``w0`` (a weight: nA) is stored x k on every plastic projection whose weights are, and
-A_plus (lambda), A_minus (lambda alpha), mu and the time constants are not (the depression is
-linear in w; the rule has no upper bound, and its lower one, 0, is the same in any unit).  The
-receptor's LSB is chosen from the stored weights, as the SpiNNaker backend would choose it on a
-board for weights the user had scaled (the seed's excitatory LSB, 0.244 pA, stays with ``peak``,
-k = 0.886, and becomes 0.488 pA with k = 1.79); the fixed-point rule's words are computed from
-the stored w0.  Weights read through PyNN (``Projection.get``, ``sample``: results.json's
-``weights_EE``, weights_EE.npy, ``compare``) are in the user's units, stored / k, as is ``w0``;
-weights set after the first run are stored x k and rounded as at the first run.  ``port.json``
-gives k per projection (``weight_factor``).  (On the exact cell, without ``alpha``, the
-correction does change the current: k x the exact one.)
-
-The weight scales are fixed per run (``port.json`` lists them, with the numerics used);
-results.json's ``backend`` is the name as given and ``spinnaker_numerics`` what was on.
-Memory and time are the NEURON backend's (the fixed-point rule adds ~100 B per neuron).
+The fixed-point numbers come from the SpiNNaker backend's own C and Python
+(:mod:`pynn_hpc.backends.spinnaker.fixedpoint`, ``spinnaker/c``), never a copy.  What each
+deviation does to the network, and why a weight correction is a change of units, is derived
+in docs/emulation.md.  :func:`port_report` lists the variant, the scales and the factors.
 """
 import zlib
 
@@ -64,21 +28,22 @@ from pynn_hpc.backends.neuron import runcontrol, synapses as _synapses  # loads 
 from pynn_hpc.backends.neuron.celltypes import IF_curr_alpha as _ExactIF_curr_alpha
 from pynn_hpc.backends.neuron.replay import replay as _neuron_replay
 from pynn_hpc.backends.neuron.projection import Projection as _NeuronProjection
+from pynn_hpc.backends.spinnaker_emulated import mechanisms, variants
 
 import pyNN.neuron  # noqa: E402
 from neuron import h  # noqa: E402
 from pyNN.neuron.projections import _projections  # noqa: E402
 
-from . import emulation
+mechanisms.load()           # this package's NMODL, after the NEURON backend's
 
 SIMULATOR = runcontrol.SIMULATOR
-NAME = emulation.BASE
+NAME = variants.BASE
 _state = {"variant": None, "prepared": False, "scales": {}, "load_correction": {}, "seed": 1,
           "timestep": 0.1}
 
 
 def configure(variant):
-    """Switch the deviations and corrections of ``variant`` (:class:`.emulation.Variant`) on."""
+    """Switch the deviations and corrections of ``variant`` (:class:`.variants.Variant`) on."""
     global NAME, IF_curr_alpha
     _state["variant"] = variant
     NAME = variant.name
@@ -91,7 +56,7 @@ def _cell_type(v):
     """The network's IF_curr_alpha: NEURON's exact one, or sPyNNaker's (``alpha``, ``lif``)."""
     if not (v.on("alpha") or v.on("lif")):
         return _ExactIF_curr_alpha
-    from pynn_hpc.backends.neuron.celltypes import SpiNNakerIF_curr_alpha as spinnaker_cell
+    from pynn_hpc.backends.spinnaker_emulated.cell import SpiNNakerIF_curr_alpha as spinnaker_cell
     alpha = 2 if v.exact_alpha else int(v.on("alpha"))     # 2: c/alpha_exact_synapse.h
     defaults = dict(spinnaker_cell.default_parameters, spinnaker_alpha=alpha,
                     spinnaker_lif=int(v.on("lif")))
@@ -102,7 +67,7 @@ def _cell_type(v):
 def _variant():
     """The configured variant (every deviation unless configured)."""
     if _state["variant"] is None:
-        configure(emulation.parse(emulation.BASE))
+        configure(variants.parse(variants.BASE))
     return _state["variant"]
 
 
@@ -125,7 +90,7 @@ def run(simtime, callbacks=None):
 
 
 class Projection(_NeuronProjection):
-    """The NEURON backend's Projection, read and set in the user's units (module doc): from the
+    """The NEURON backend's Projection, read and set in the user's units: from the
     first run on, its synapses store ``_weight_factor`` (k) x the weights and w0 given, rounded
     at ``_weight_scale`` (None: not quantised)."""
     __doc__ = _NeuronProjection.__doc__ + __doc__
@@ -144,7 +109,7 @@ class Projection(_NeuronProjection):
         return super()._values(["weight"])[0]
 
     def stored_rule(self):
-        """The plastic rule's parameters as the synapses use them: w0 x k (module doc)."""
+        """The plastic rule's parameters as the synapses use them: w0 x k (a weight)."""
         return dict(self._rule, w0=self._rule["w0"] * self._weight_factor)
 
     def _store_w0(self):
@@ -170,7 +135,8 @@ class Projection(_NeuronProjection):
 
 
 def check_fits(d, processes=1, options=None):
-    """The NEURON backend's host-memory check (its costs; the emulation adds ~100 B/neuron)."""
+    """The NEURON backend's host-memory check, with its costs (docs/emulation.md: the
+    emulation's own are small)."""
     from pynn_hpc import estimate
     return estimate.check_fits("neuron", d, processes, options=options)
 
@@ -252,7 +218,8 @@ def _weight_scales(projections):
         if w.size:
             receptors = incoming.setdefault(prj.post.label, {})
             receptors.setdefault(prj.receptor_type, []).extend([w.min(), w.max()])
-    return {label: _fixedpoint().scales_from_weights(weights) for label, weights in incoming.items()}
+    return {label: _fixedpoint().scales_from_weights(weights)
+            for label, weights in incoming.items()}
 
 
 def target_seeds(seed, label, n):
@@ -263,18 +230,19 @@ def target_seeds(seed, label, n):
 
 
 def fixed_point_rule(matrix, rule, delay, scale, seeds, timestep, rounding):
-    """Make a built plastic SynapticMatrix run SpiNNaker's fixed-point rule (see the .mod)."""
+    """Make a built plastic SynapticMatrix run SpiNNaker's fixed-point rule from now on
+    (``nmodl/SpiNNakerPairRule.mod``, attached through the matrix's rule hook)."""
     fp = _fixedpoint()
     words = fp.parameter_words(rule["A_plus"], rule["A_minus"], rule["mu"], rule["w0"])
     settings = [timestep, float(np.rint(delay / timestep)), scale.shift, fp.ROUNDING[rounding]]
-    matrix.spinnaker_rule(h.Vector(settings), h.Vector([float(w) for w in words]),
-                          h.Vector(fp.exp_lut(rule["tau_plus"], timestep).astype(float)),
-                          h.Vector(fp.exp_lut(rule["tau_minus"], timestep).astype(float)),
-                          h.Vector(seeds))
+    h.SpiNNakerPairRule(matrix.get_segment()).attach(
+        matrix.handle, h.Vector(settings), h.Vector([float(w) for w in words]),
+        h.Vector(fp.exp_lut(rule["tau_plus"], timestep).astype(float)),
+        h.Vector(fp.exp_lut(rule["tau_minus"], timestep).astype(float)), h.Vector(seeds))
 
 
 def _prepare():
-    """Apply the variant's numerics to every projection made since setup (see module doc)."""
+    """Apply the variant's numerics to every projection made since setup (module doc)."""
     _state["prepared"] = True
     v = _variant()
     projections = [p for p in _projections if isinstance(p, Projection)]

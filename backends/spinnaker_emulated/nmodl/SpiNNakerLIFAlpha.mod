@@ -24,8 +24,9 @@ once per step sum.  Inhibitory weights may be negative (PyNN) or positive: the m
 is used, as sPyNNaker stores |w| on the inhibitory receptor.
 
 Input: a SynapticMatrix adds the weights of arriving spikes to this cell's slots slot_E,
-slot_I (claim_slot_E(), claim_slot_I()) in pynn_hpc_pending (AlphaISynExact.mod); a NetCon
-adds its weight (nA) with NET_RECEIVE: w > 0 to the excitatory receptor, w < 0 to the inhibitory.
+slot_I (claim_slot_E(), claim_slot_I()) in pynn_hpc_pending (the NEURON backend's table of
+receptor slots, ../../neuron/nmodl/synaptic_matrix.h); a NetCon adds its weight (nA) with
+NET_RECEIVE: w > 0 to the excitatory receptor, w < 0 to the inhibitory.
 Poisson drive on the excitatory receptor as AlphaISynExact's (the same Random123 draws
 at the same steps: drive_stream ids give the same train): n spikes of drive_weight drawn at
 the end of each step (t_n+1 > drive_start, <= drive_stop) arrive at t_n+1.
@@ -142,7 +143,7 @@ VERBATIM
 #define ALPHA_EXACT_HOST_WORDS
 #include "alpha_exact_synapse.h"
 #include "lif_neuron.h"
-extern std::vector<double> pynn_hpc_pending;        /* AlphaISynExact.mod */
+#include "synaptic_matrix.h"        /* pynn_hpc_pending: the NEURON backend's */
 
 static s1615_t sl_word(double value) {               /* fixedpoint.to_s1615: nearest, ties even */
     return (s1615_t) nearbyint(value * 32768.0);
