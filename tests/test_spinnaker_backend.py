@@ -113,6 +113,59 @@ def test_binaries_the_run_needs_and_whether_built(teaching):
     assert BINARY in port["synapse_binaries"]
 
 
+def test_predicted_board_time(teaching):
+    """port.json predicts a board run's wall clock by phase from this mapping (cost.py), labelled
+    predicted, its inputs the mapping's own numbers; the summary says it in one line."""
+    from pynn_hpc.backends.spinnaker import cost
+    port, out, home, stdout = teaching
+    p = port["predicted_board_time"]
+    assert "error" not in p, p.get("error")
+    assert p["predicted"] is True and p["total_seconds"] > 0
+    assert set(p["phases"]) == {"host_data_generation", "synapse_expansion", "loading", "run",
+                                "spike_extraction", "weight_extraction"}
+    assert p["total_seconds"] == pytest.approx(sum(ph["seconds"] for ph in p["phases"].values()))
+    for name, phase in p["phases"].items():
+        assert phase["seconds"] > 0 and phase["formula"] and phase["inputs"], name
+        for k, const in phase["constants"].items():
+            assert const["source"] == "assumption" or "7.4.1" in const["source"] \
+                or const["source"].startswith(("published:", "pynn_hpc.")), (name, k)
+    # the inputs are this mapping's: board size, cores, the run's steps
+    d = derive(TEACHING["scale"], indegree_scale=TEACHING["indegree_scale"], dc_rate=0.0)
+    assert p["board"]["chips"] == port["chips_used"] and p["board"]["boards"] == 1
+    assert p["board"]["application_cores"] == sum(n for k, n in port["cores"].items()
+                                                   if k != "system")
+    run = p["phases"]["run"]["inputs"]
+    run_ms = TEACHING["presim"] + TEACHING["simtime"]
+    assert run["run_ms"] == run_ms and run["steps"] == round(run_ms / 0.1)
+    assert run["time_scale_factor"] == 10
+    assert p["phases"]["run"]["seconds"] >= run_ms * 10 / 1000          # 4 s of wall-clock
+    # spikes: the first n_record E neurons, 128 per core, a time word + bit field every step
+    spikes = p["phases"]["spike_extraction"]["inputs"]
+    cores = math.ceil(d.n_record / 128)
+    assert spikes["recording_cores"] == cores and spikes["recorded_neurons"] == d.n_record
+    per_core = run["steps"] * (4 + 4 * math.ceil(128 / 32))
+    assert spikes["spike_bytes"] == cores * per_core      # 1000 = 7 x 128 + 104: 4 words each
+    # weights: the whole plastic projection, at least 2 + 2 bytes per synapse
+    weights = p["phases"]["weight_extraction"]["inputs"]
+    assert weights["synapses"] == d.NE * d.CE and weights["synapse_cores"] == math.ceil(d.NE / 128)
+    assert weights["matrix_bytes"] >= 4 * weights["synapses"]
+    # on-chip expansion: one lead synapse core per slice, 128 x (CE + CI) synapses each
+    exp = p["phases"]["synapse_expansion"]["inputs"]
+    assert exp["expander_cores"] == math.ceil(d.NE / 128) + math.ceil(d.NI / 128)
+    assert exp["max_synapses_per_core"] == 128 * (d.CE + d.CI)
+    assert p["phases"]["synapse_expansion"]["upper_bound_seconds"] > \
+        p["phases"]["synapse_expansion"]["seconds"]
+    # the synaptic matrices are not loaded (built on the chip): far fewer bytes than they hold
+    load = p["phases"]["loading"]["inputs"]
+    assert load["cores"] == p["board"]["application_cores"]
+    assert 0 < load["scp_bytes"] + load["fast_bytes"] < weights["matrix_bytes"]
+    assert p["mapping_seconds_measured"] > 0
+    assert p["phases"]["run"]["constants"]["safety_finish_s"] == cost.CONSTANTS["safety_finish_s"]
+    line = [ln for ln in stdout.splitlines() if "predicted board run" in ln]
+    assert len(line) == 1 and "(not measured)" in line[0]
+    assert f"{p['total_seconds']:,.1f} s on {port['chips_used']} chips of 1 board" in line[0]
+
+
 def test_stock_alpha_variant(tmp_path):
     """spinnaker:stock_alpha maps sPyNNaker's IF_curr_alpha and reports what it leaves
     untranslated; its output directory and results name carry the variant."""

@@ -10,7 +10,8 @@
 * :func:`report`: after the run, ``port.json``: the machine, chips and cores by kind, SDRAM
   per core, the ring-buffer DTCM, routing entries, the weight LSB per receptor, the
   time_scale_factor, every rounding (delays, weights, rates) and every change the backend
-  made to the model.
+  made to the model, and ``predicted_board_time``: a board run's wall clock predicted by phase
+  from this mapping (:mod:`.cost`; labelled predicted, never measured here).
 """
 import math
 from collections import defaultdict
@@ -19,7 +20,7 @@ import numpy as np
 
 from pynn_hpc.errors import ParameterError
 
-from . import fixedpoint
+from . import cost, fixedpoint
 
 #: sPyNNaker 7.4.1's load model (synapse_dynamics_stdp.py / _static.py, spynnaker.cfg)
 PLASTIC_SYNAPSES_PER_CORE_S = 1_400_000
@@ -382,12 +383,25 @@ def report(state, projections, d=None, variant=None, needed=None):
             "the synaptic load over synapse cores at 1.4 M plastic events per core-second "
             "x time_scale_factor"),
     }
+    rep["predicted_board_time"] = predicted_board_time(
+        state, projections, dict(mapping, placed_binaries=placed), rep["binaries"], d)
     if d is not None:
         JE = d.JE
         exc = [r["receptors"]["excitatory"]["lsb_pA"] for r in rings.values()]
         rep["lsb_fraction_of_JE"] = max(exc) / (JE * 1000) if exc else None
     rep["summary"] = summary(rep)
     return rep
+
+
+def predicted_board_time(state, projections, mapping, binaries, d=None):
+    """A board run's predicted wall clock by phase (:mod:`.cost`), or the reason it could not
+    be predicted (the rest of port.json is still written)."""
+    try:
+        f = cost.facts(state, projections, mapping, binaries,
+                       recorded_neurons=None if d is None else d.n_record)
+        return cost.predict(f)
+    except Exception as err:            # noqa: BLE001  (said in port.json and the summary)
+        return {"predicted": True, "error": f"{type(err).__name__}: {err}"}
 
 
 def summary(rep):
@@ -434,6 +448,18 @@ def summary(rep):
         state = b["path"] if b["built"] else "NOT BUILT (make -C backends/spinnaker/c; a " \
                                              "board cannot run without it)"
         lines.append(f"  binary {name} ({b['role']}; {b['cores']} cores): {state}")
+    p = rep.get("predicted_board_time") or {}
+    if "total_seconds" in p:
+        b = p["board"]
+        mapping = p.get("mapping_seconds_measured")
+        lines.append(
+            f"  predicted board run (not measured): {p['total_seconds']:,.1f} s on "
+            f"{b['chips']} chips of {b['boards']} board{'s' if b['boards'] != 1 else ''} ("
+            + ", ".join(f"{k.replace('_', ' ')} {v['seconds']:,.1f} s"
+                        for k, v in p["phases"].items())
+            + (f"; plus mapping {mapping:,.1f} s on this host)" if mapping is not None else ")"))
+    elif p:
+        lines.append(f"  predicted board run: not predicted ({p.get('error')})")
     g = rep["data_generation"]
     lines.append(f"  data generation: {g['what']} ({g['why']})")
     if not rep["produces_spikes"]:
