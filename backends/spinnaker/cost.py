@@ -25,7 +25,7 @@ import os
 
 SPYNNAKER = "sPyNNaker 7.4.1"
 FEC = "SpiNNFrontEndCommon 7.4.1"
-ETHERNET = "published: Furber et al. 2014 (Proc. IEEE 102(5)); Painkras et al. 2013 (IEEE JSSC)"
+ETHERNET = "published: Furber et al. 2014 (Proc. IEEE 102(5))"
 
 #: every constant a formula uses: value, unit, source (and, for an assumption, why)
 CONSTANTS = {
@@ -43,11 +43,12 @@ CONSTANTS = {
     "scp_bits_per_s": {
         "value": 8e6, "unit": "bit/s",
         "source": "assumption",
-        "why": "SpiNNMan's SCP reads reach up to 33 Mbit/s from chip (0, 0) (sPyNNaker issue 79, "
-               "A. Rowley 2015; 8 requests of 256 bytes in flight, spinnman "
-               "abstract_multi_connection_process.py); the other chips of a board are reached "
-               "through it over P2P, far slower (SpiNNFrontEndCommon PR 295: fast data-in up to "
-               "22x SCP there): a quarter of chip (0, 0)'s rate assumed for the board"},
+        "why": "SpiNNMan's SCP reads reached up to 33 Mbit/s (sPyNNaker issue 79, A. Rowley "
+               "2015, with several 256-byte requests in flight, as spinnman's "
+               "abstract_multi_connection_process.py still does: 8 channels); chips other than "
+               "the Ethernet chip are reached through it over P2P, far slower "
+               "(SpiNNFrontEndCommon PR 295: fast data-in up to 22x SDP there): a quarter of "
+               "33 Mbit/s assumed for a board's cores"},
     "scp_round_trip_s": {
         "value": 0.5e-3, "unit": "s",
         "source": "assumption",
@@ -131,11 +132,17 @@ CONSTANTS = {
         "value": 3, "unit": "SCP requests",
         "source": f"{FEC} buffer_manager.py _retreive_by_placement: the recording header "
                   "(read_word, read_memory) and the fast data-out request per core and run call"},
-    "streaming_requests_per_chip": {
-        "value": 4, "unit": "SCP requests",
-        "source": f"{FEC} streaming_context_manager.py / data_speed_up_packet_gatherer: router "
-                  "time-outs set and reset and reinjection paused and resumed on every chip "
-                  "around each extraction"},
+    "streaming_requests_per_board": {
+        "value": 12, "unit": "SCP requests",
+        "source": f"{FEC} utility_models/streaming_context_manager.py and "
+                  "data_speed_up_packet_gatherer_machine_vertex.py: around each extraction, per "
+                  "gatherer (one per board): system routes, reinjection status, reinjection "
+                  "off, queue cleared, two router time-outs; then four time-outs, reinjection "
+                  "restored, application routes"},
+    "transaction_id_reads_per_chip": {
+        "value": 1, "unit": "SCP requests",
+        "source": f"{FEC} buffer_manager.py __python_extract_with_monitors: every extra "
+                  "monitor's transaction id read before each extraction"},
     "weights_by_scp": {
         "value": True, "unit": "",
         "source": f"{SPYNNAKER} spynnaker/pyNN/models/neuron/synaptic_matrix_app.py "
@@ -234,20 +241,23 @@ def predict(f):
     s = f["spikes"]
     seconds = (_fast_seconds(s["bytes"])
                + calls * (s["cores"] * _c("extraction_requests_per_core")
-                          + f["chips"] * _c("streaming_requests_per_chip")) * rtt)
+                          + f["boards"] * _c("streaming_requests_per_board")
+                          + f["machine_chips"] * _c("transaction_id_reads_per_chip")) * rtt)
     phases["spike_extraction"] = {
         "seconds": seconds,
         "what": "the recorded spikes (a bit field per core and step) read back through the "
                 "extra monitors after each run call",
         "formula": "spike_bytes x 8 / min(fast_data_bits_per_s, ethernet_bits_per_s) + "
-                   "run_calls x (recording_cores x extraction_requests_per_core + chips x "
-                   "streaming_requests_per_chip) x scp_round_trip_s",
-        "inputs": {"spike_bytes": s["bytes"], "recording_cores": s["cores"], "chips": f["chips"],
+                   "run_calls x (recording_cores x extraction_requests_per_core + boards x "
+                   "streaming_requests_per_board + machine_chips x "
+                   "transaction_id_reads_per_chip) x scp_round_trip_s",
+        "inputs": {"spike_bytes": s["bytes"], "recording_cores": s["cores"],
+                   "boards": f["boards"], "machine_chips": f["machine_chips"],
                    **{k: v for k, v in s.items() if k not in ("bytes", "cores")}},
         "constants": _constants("spike_bytes_per_step", "planning_rate_hz",
                                 "fast_data_bits_per_s", "ethernet_bits_per_s", "run_calls",
-                                "extraction_requests_per_core", "streaming_requests_per_chip",
-                                "scp_round_trip_s")}
+                                "extraction_requests_per_core", "streaming_requests_per_board",
+                                "transaction_id_reads_per_chip", "scp_round_trip_s")}
 
     w = f["weights"]
     phases["weight_extraction"] = {
@@ -326,15 +336,14 @@ def _synapses_per_slice(projections):
 
 
 def _matrix_bytes(prj):
-    """Bytes of ``prj``'s synaptic matrix on all the synapse cores of its target (max row
-    length x sources, per slice of targets, as sPyNNaker reserves them)."""
+    """Bytes of ``prj``'s synaptic matrices on all the synapse cores of its target: per slice
+    of targets, every source's row at the longest row's length (SynapticMatrixApp's
+    ``__matrix_size``, the block a read of the projection fetches)."""
     post = prj.post._vertex
     edge = prj._projection_edge
     per_core = min(post.get_max_atoms_per_core(), prj.post.size)
     info = post.get_max_row_info(prj._synapse_information, per_core, edge)
-    pre = edge.pre_vertex
-    n_pre = min(pre.get_max_atoms_per_core(), pre.n_atoms) * math.ceil(
-        pre.n_atoms / min(pre.get_max_atoms_per_core(), pre.n_atoms))
+    n_pre = edge.pre_vertex.n_atoms
     per_slice = n_pre * (info.undelayed_max_bytes
                          + info.delayed_max_bytes * edge.n_delay_stages)
     return per_slice * math.ceil(prj.post.size / per_core)
