@@ -42,7 +42,7 @@ EXPECTED_RATE = {"teaching": 42.0, "desktop": 19.4}
 
 def emulated(*switches):
     """The ``compare`` backend name of the emulation with these deviations and corrections on
-    (backends/emulation.py: ``peak`` weights x e tau_syn, ``load`` weights x
+    (backends/spinnaker_emulated/variants.py: ``peak`` weights x e tau_syn, ``load`` weights x
     ``neuron_numerics.correction`` at each receptor's expected load, ``nearest`` rounding)."""
     return "spinnaker-emulated:" + ",".join(switches)
 

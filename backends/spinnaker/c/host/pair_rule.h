@@ -3,9 +3,9 @@
  * arithmetic (../power_law_rule.h), for one synapse at a time, in integer time steps.
  *
  * Written once for every host model of a SpiNNaker synapse core: the replay of one synapse
- * (replay.c) and the spinnaker-emulated backend's synaptic matrix on NEURON
- * (backends/neuron/nmodl/SynapticMatrix.mod).  What it models (synapse_dynamics_stdp_mad_impl.c,
- * timing_pair_impl.h, post_events.h):
+ * (replay.c) and the spinnaker-emulated backend's rule on NEURON's synaptic matrices
+ * (backends/spinnaker_emulated/nmodl/SpiNNakerPairRule.mod).  What it models
+ * (synapse_dynamics_stdp_mad_impl.c, timing_pair_impl.h, post_events.h):
  *
  * - traces in 4.11 (STDP_FIXED_POINT 11), int16; a new spike decays the trace of the previous
  *   one, (trace * lut[steps]) >> 11 (SMULBB), and adds 1.0;
