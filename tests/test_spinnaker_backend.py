@@ -139,12 +139,21 @@ def test_predicted_board_time(teaching):
     assert run["run_ms"] == run_ms and run["steps"] == round(run_ms / 0.1)
     assert run["time_scale_factor"] == 10
     assert p["phases"]["run"]["seconds"] >= run_ms * 10 / 1000          # 4 s of wall-clock
-    # spikes: the first n_record E neurons, 128 per core, a time word + bit field every step
+    # spikes: the first n_record E neurons, 128 per core, a time word + bit field for each step
+    # with a spike, at sPyNNaker's planning rate (30 Hz) unless told otherwise
     spikes = p["phases"]["spike_extraction"]["inputs"]
     cores = math.ceil(d.n_record / 128)
     assert spikes["recording_cores"] == cores and spikes["recorded_neurons"] == d.n_record
-    per_core = run["steps"] * (4 + 4 * math.ceil(128 / 32))
-    assert spikes["spike_bytes"] == cores * per_core      # 1000 = 7 x 128 + 104: 4 words each
+    assert spikes["recorded_per_core"] == [128] * (cores - 1) + [d.n_record - 128 * (cores - 1)]
+    assert spikes["rate_hz"] == 30 and spikes["steps"] == run["steps"]
+    expected, upper = cost.spike_volume(spikes["recorded_per_core"], run["steps"], 0.1, 30.0)
+    assert spikes["spike_bytes"] == pytest.approx(expected)
+    assert upper == run["steps"] * cores * (4 + 4 * math.ceil(128 / 32))   # 104: 4 words too
+    facts = p["facts"]
+    facts["spikes"]["rate_hz"] = 10.0                                      # predict again
+    again = cost.predict(facts)["phases"]["spike_extraction"]["inputs"]["spike_bytes"]
+    assert again == pytest.approx(cost.spike_volume(spikes["recorded_per_core"], run["steps"],
+                                                    0.1, 10.0)[0]) and again < expected
     # weights: the whole plastic projection, at least 2 + 2 bytes per synapse
     weights = p["phases"]["weight_extraction"]["inputs"]
     assert weights["synapses"] == d.NE * d.CE and weights["synapse_cores"] == math.ceil(d.NE / 128)

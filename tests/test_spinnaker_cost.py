@@ -34,8 +34,8 @@ def facts(**changes):
                  "binary_bytes": 200_000},
         "expander": {"cores": 27, "max_synapses_per_core": 40_000,
                      "max_matrix_bytes_per_core": 600_000, "max_bit_field_bytes_per_core": 300},
-        "spikes": {"bytes": 640_000, "cores": 8, "recorded_neurons": 1000, "steps": 4000,
-                   "spikes_at_planning_rate": 12_000},
+        "spikes": {"cores": 8, "recorded_per_core": [128] * 7 + [104], "recorded_neurons": 1000,
+                   "steps": 4000, "rate_hz": 10.0},
         "weights": {"projection": "EE", "bytes": 9_000_000, "cores": 22, "synapses": 729_000},
         "mapping_seconds": 30.0,
     }
@@ -93,11 +93,33 @@ def test_loading_grows_with_the_bytes_by_their_path():
     assert more == pytest.approx(1000 * c("scp_round_trip_s"))
 
 
+def test_spike_volume_at_a_rate():
+    """A record (time word + bit field) per core for each step in which one of its recorded
+    neurons spiked: Poisson neurons at rate r, n per core, p = 1 - exp(-n r dt)."""
+    per_core = [128] * 7 + [104]
+    expected, upper = cost.spike_volume(per_core, 4000, 0.1, 10.0)
+    assert upper == 4000 * 8 * (4 + 16)                     # the SDRAM sPyNNaker reserves
+    p128, p104 = 1 - math.exp(-128 * 10 * 1e-4), 1 - math.exp(-104 * 10 * 1e-4)
+    assert expected == pytest.approx(4000 * 20 * (7 * p128 + p104))
+    assert cost.spike_volume(per_core, 4000, 0.1, 0.0) == (0.0, upper)
+    assert cost.spike_volume(per_core, 4000, 0.1, 1e6)[0] == pytest.approx(upper)
+    rates = [1.0, 5.0, 10.0, 30.0, 100.0]
+    volumes = [cost.spike_volume(per_core, 4000, 0.1, r)[0] for r in rates]
+    assert volumes == sorted(volumes) and volumes[-1] < upper
+    assert cost.spike_volume([0, 0], 4000, 0.1, 10.0) == (0.0, 0.0)
+    assert [cost.spike_record_bytes(n) for n in (1, 32, 33, 128)] == [8, 8, 12, 20]
+
+
 def test_extraction_grows_with_the_bytes():
     fast = min(c("fast_data_bits_per_s"), c("ethernet_bits_per_s"))
     base = seconds(facts(), "spike_extraction")
-    assert seconds(facts(**{"spikes.bytes": 1_640_000}), "spike_extraction") - base == \
-        pytest.approx(1_000_000 * 8 / fast)
+    ph = cost.predict(facts())["phases"]["spike_extraction"]
+    expected, upper = cost.spike_volume([128] * 7 + [104], 4000, 0.1, 10.0)
+    assert ph["inputs"]["spike_bytes"] == pytest.approx(expected)
+    assert ph["upper_bound_seconds"] - base == pytest.approx((upper - expected) * 8 / fast)
+    doubled = seconds(facts(**{"spikes.steps": 8000}), "spike_extraction")
+    assert doubled - base == pytest.approx(expected * 8 / fast)
+    assert seconds(facts(**{"spikes.rate_hz": 30.0}), "spike_extraction") > base
     base = seconds(facts(), "weight_extraction")
     assert seconds(facts(**{"weights.bytes": 10_000_000}), "weight_extraction") - base == \
         pytest.approx(1_000_000 * 8 / c("scp_bits_per_s"))
@@ -207,8 +229,10 @@ def test_assumptions_can_be_changed_and_move_the_prediction(monkeypatch):
     assert seconds(facts(), "weight_extraction") - rtt == pytest.approx((base - rtt) / 2)
 
 
-def test_facts_are_not_changed_by_predict():
+def test_facts_are_not_changed_by_predict_and_predict_again():
     f = facts()
     before = copy.deepcopy(f)
-    cost.predict(f)
-    assert f == before
+    p = cost.predict(f)
+    assert f == before and p["facts"] == f
+    f["spikes"]["rate_hz"] = 20.0            # e.g. NEST's measured rate: predict again
+    assert cost.predict(f)["total_seconds"] > p["total_seconds"]

@@ -18,8 +18,10 @@ figures, or labelled an assumption with its reason.
   time_scale_factor, plus each run call's start and stop), ``spike_extraction`` (the recorded
   spike bitfields, fast data-out), ``weight_extraction`` (the plastic projection's synaptic
   matrices, SCP reads); their sum is ``total_seconds``.  The host's mapping, measured on the
-  virtual board, is reported beside them (``mapping_seconds_measured``).
+  virtual board, is reported beside them (``mapping_seconds_measured``), and the inputs
+  (``facts``), so that the prediction can be repeated with another rate (``predict``).
 """
+import copy
 import math
 import os
 
@@ -118,16 +120,24 @@ CONSTANTS = {
         "value": 2, "unit": "sPyNNaker run calls",
         "source": "pynn_hpc.protocol: the presimulation and the simulation, one run call each "
                   "(the backend's CHUNKED_RUN = False); each ends with a buffer extraction"},
-    "spike_bytes_per_step": {
-        "value": "4 + 4 ceil(n_recorded_on_core / 32)", "unit": "bytes per core and step",
+    "spike_record_bytes": {
+        "value": "4 + 4 ceil(n / 32)", "unit": "bytes per record of a core recording n neurons",
         "source": f"{SPYNNAKER} spynnaker/pyNN/models/common/neuron_recorder.py "
-                  "_get_buffered_sdram_per_record: a time word and a bit field of the recorded "
-                  "neurons every step, whatever the rate (read from the recording region's "
-                  "SDRAM model)"},
+                  "_get_buffered_sdram_per_record: a time word and a bit field of the core's "
+                  "recorded neurons; SDRAM is reserved for one record every step"},
+    "empty_steps_skipped": {
+        "value": True, "unit": "",
+        "source": "assumption",
+        "why": "sPyNNaker's neural_modelling/src/neuron/neuron_recording.h writes no record for "
+               "a step in which none of the core's recorded neurons spiked ('Skip empty "
+               "bitfields', in the one stored version of the file: a development snapshot after "
+               "7.4.1, commit 002a62c6); 7.4.1's binaries ship without sources, so that they "
+               "skip too is assumed (7.4.1's reader, neo_buffer_database.py, takes each "
+               "record's own time word); the upper bound is a record every step"},
     "planning_rate_hz": {
         "value": 30, "unit": "Hz",
-        "source": f"{SPYNNAKER} spynnaker.cfg [Simulation] spikes_per_second (informative: "
-                  "the bit-field volume does not depend on the rate)"},
+        "source": f"{SPYNNAKER} spynnaker.cfg [Simulation] spikes_per_second: the rate "
+                  "sPyNNaker plans for, used when no rate is given (rate_hz)"},
     "extraction_requests_per_core": {
         "value": 3, "unit": "SCP requests",
         "source": f"{FEC} buffer_manager.py _retreive_by_placement: the recording header "
@@ -168,6 +178,24 @@ def _scp_seconds(n_bytes):
 
 def _fast_seconds(n_bytes):
     return n_bytes * _BITS / min(_c("fast_data_bits_per_s"), _c("ethernet_bits_per_s"))
+
+
+def spike_record_bytes(n):
+    """Bytes of one spike record of a core recording ``n`` neurons: a time word and a bit
+    field (sPyNNaker's neuron_recorder.py)."""
+    return 4 + 4 * math.ceil(n / 32)
+
+
+def spike_volume(recorded_per_core, steps, timestep_ms, rate_hz):
+    """(expected, upper bound) bytes of recorded spikes: a record per core for each step in
+    which one of its ``n`` recorded neurons spiked (Poisson at ``rate_hz``), or every step."""
+    expected = upper = 0.0
+    for n in recorded_per_core:
+        if n:
+            p = 1.0 - math.exp(-n * rate_hz * timestep_ms / 1000.0)
+            expected += steps * p * spike_record_bytes(n)
+            upper += steps * spike_record_bytes(n)
+    return expected, upper
 
 
 def predict(f):
@@ -239,22 +267,32 @@ def predict(f):
                                 "scp_round_trip_s")}
 
     s = f["spikes"]
-    seconds = (_fast_seconds(s["bytes"])
-               + calls * (s["cores"] * _c("extraction_requests_per_core")
-                          + f["boards"] * _c("streaming_requests_per_board")
-                          + f["machine_chips"] * _c("transaction_id_reads_per_chip")) * rtt)
+    spike_bytes, spike_upper = spike_volume(s["recorded_per_core"], s["steps"],
+                                            f["timestep_ms"], s["rate_hz"])
+    overhead = (calls * (s["cores"] * _c("extraction_requests_per_core")
+                         + f["boards"] * _c("streaming_requests_per_board")
+                         + f["machine_chips"] * _c("transaction_id_reads_per_chip")) * rtt)
+    seconds = _fast_seconds(spike_bytes) + overhead
     phases["spike_extraction"] = {
         "seconds": seconds,
-        "what": "the recorded spikes (a bit field per core and step) read back through the "
-                "extra monitors after each run call",
+        "what": "the recorded spikes (a time word and a bit field per core and step with a "
+                "spike) read back through the extra monitors after each run call",
         "formula": "spike_bytes x 8 / min(fast_data_bits_per_s, ethernet_bits_per_s) + "
                    "run_calls x (recording_cores x extraction_requests_per_core + boards x "
                    "streaming_requests_per_board + machine_chips x "
                    "transaction_id_reads_per_chip) x scp_round_trip_s",
-        "inputs": {"spike_bytes": s["bytes"], "recording_cores": s["cores"],
+        "spike_bytes_formula": "steps x sum over recording cores of (1 - exp(-n x rate_hz x "
+                               "timestep_ms / 1000)) x spike_record_bytes(n): a record for "
+                               "each step with a spike among the core's n recorded neurons "
+                               "(Poisson spiking at rate_hz)",
+        "upper_bound_seconds": _fast_seconds(spike_upper) + overhead,
+        "upper_bound_formula": "as seconds, with a record every step (spike_bytes = steps x sum "
+                               "of spike_record_bytes(n): the SDRAM sPyNNaker reserves)",
+        "inputs": {"spike_bytes": spike_bytes, "recording_cores": s["cores"],
                    "boards": f["boards"], "machine_chips": f["machine_chips"],
-                   **{k: v for k, v in s.items() if k not in ("bytes", "cores")}},
-        "constants": _constants("spike_bytes_per_step", "planning_rate_hz",
+                   "timestep_ms": f["timestep_ms"],
+                   **{k: v for k, v in s.items() if k != "cores"}},
+        "constants": _constants("spike_record_bytes", "empty_steps_skipped", "planning_rate_hz",
                                 "fast_data_bits_per_s", "ethernet_bits_per_s", "run_calls",
                                 "extraction_requests_per_core", "streaming_requests_per_board",
                                 "transaction_id_reads_per_chip", "scp_round_trip_s")}
@@ -282,6 +320,9 @@ def predict(f):
         "total_seconds": total,
         "total_formula": " + ".join(phases),
         "mapping_seconds_measured": f.get("mapping_seconds"),
+        # the inputs as read from the mapping: predict(facts) again, e.g. with a measured rate
+        # in facts["spikes"]["rate_hz"]
+        "facts": copy.deepcopy(f),
     }
     if f.get("mapping_seconds") is not None:
         out["total_with_mapping_seconds"] = total + f["mapping_seconds"]
@@ -312,15 +353,14 @@ def _regions(sdram, n_steps):
     return [(r, int(s.get_total_sdram(n_steps)), s.per_timestep > 0) for r, s in regions.items()]
 
 
-def _recorded_bytes(vertex, n_steps):
-    """Bytes a neuron core records over ``n_steps`` (sPyNNaker's NeuronRecorder for its own
-    slice: nothing on a core without recorded neurons, where the SDRAM reserved is the
-    busiest slice's)."""
+def _recorded_spikes(vertex):
+    """Neurons whose spikes a neuron core records (sPyNNaker's NeuronRecorder for the core's
+    own slice: none on a core outside the recorded view)."""
     recorder = getattr(getattr(vertex, "app_vertex", None), "neuron_recorder", None)
     if recorder is None or _kind(vertex) != "neuron":
         return 0
-    return sum(int(recorder.get_buffered_sdram_per_timestep(variable, vertex.vertex_slice))
-               * n_steps for variable in recorder.recording_variables)
+    # a protected method: the count per slice is not public in sPyNNaker 7.4.1
+    return int(recorder._rate_and_count_per_slice("spikes", vertex.vertex_slice)[1])
 
 
 def _synapses_per_slice(projections):
@@ -367,18 +407,18 @@ def _binary_bytes(binaries):
     return total
 
 
-def facts(state, projections, mapping, binaries, recorded_neurons=None, plastic="EE"):
+def facts(state, projections, mapping, binaries, rate_hz=None, plastic="EE"):
     """The inputs of :func:`predict`, read from sPyNNaker's placements after a run on a
     virtual board: ``mapping`` is ``port._mapping``'s dict, ``binaries`` ``port.binaries``',
-    ``projections`` {name: projection}; ``recorded_neurons``: how many record spikes (the
-    network's ``n_record``; informative only); ``plastic`` names the projection whose weights
-    a run reads back."""
+    ``projections`` {name: projection}; ``rate_hz``: the recorded neurons' expected rate
+    (sPyNNaker's planning rate if None); ``plastic`` names the projection whose weights a run
+    reads back."""
     from spynnaker.pyNN.data import SpynnakerDataView as view
     from spynnaker.pyNN.models.abstract_models import AbstractSynapseExpandable
     n_steps = int(round(state.get("run_ms", 0.0) / state["timestep"]))
     cutoff = _c("monitor_cutoff_bytes")
     load = {"cores": 0, "regions": 0, "scp_bytes": 0, "fast_bytes": 0}
-    spikes = {"bytes": 0, "cores": 0}
+    spikes = {"cores": 0, "recorded_per_core": []}
     expander = {"cores": 0, "max_synapses_per_core": 0, "max_matrix_bytes_per_core": 0,
                 "max_bit_field_bytes_per_core": 0}
     per_slice = _synapses_per_slice(projections.values())
@@ -396,9 +436,9 @@ def facts(state, projections, mapping, binaries, recorded_neurons=None, plastic=
                 continue                # nothing to write / built on the chip by the expander
             load["regions"] += 1
             load["scp_bytes" if size < cutoff else "fast_bytes"] += size
-        recorded = _recorded_bytes(vertex, n_steps)
+        recorded = _recorded_spikes(vertex)
         if recorded:
-            spikes["bytes"] += recorded
+            spikes["recorded_per_core"].append(recorded)
             spikes["cores"] += 1
         if isinstance(vertex, AbstractSynapseExpandable):
             expander["cores"] += 1
@@ -413,10 +453,8 @@ def facts(state, projections, mapping, binaries, recorded_neurons=None, plastic=
             expander["max_bit_field_bytes_per_core"] = max(
                 expander["max_bit_field_bytes_per_core"], sizes.get("BIT_FIELD_FILTER", 0))
     load["binary_bytes"] = _binary_bytes(binaries)
-    seconds_ms = state.get("run_ms", 0.0)
-    spikes.update(recorded_neurons=recorded_neurons, steps=n_steps,
-                  spikes_at_planning_rate=None if recorded_neurons is None else int(
-                      recorded_neurons * _c("planning_rate_hz") * seconds_ms / 1000.0))
+    spikes.update(recorded_neurons=sum(spikes["recorded_per_core"]), steps=n_steps,
+                  rate_hz=float(_c("planning_rate_hz") if rate_hz is None else rate_hz))
     weights = {"projection": plastic, "bytes": 0, "cores": 0, "synapses": 0}
     prj = projections.get(plastic)
     if prj is not None:

@@ -384,7 +384,7 @@ def report(state, projections, d=None, variant=None, needed=None):
             "x time_scale_factor"),
     }
     rep["predicted_board_time"] = predicted_board_time(
-        state, projections, dict(mapping, placed_binaries=placed), rep["binaries"], d)
+        state, projections, dict(mapping, placed_binaries=placed), rep["binaries"])
     if d is not None:
         JE = d.JE
         exc = [r["receptors"]["excitatory"]["lsb_pA"] for r in rings.values()]
@@ -393,12 +393,11 @@ def report(state, projections, d=None, variant=None, needed=None):
     return rep
 
 
-def predicted_board_time(state, projections, mapping, binaries, d=None):
+def predicted_board_time(state, projections, mapping, binaries):
     """A board run's predicted wall clock by phase (:mod:`.cost`), or the reason it could not
     be predicted (the rest of port.json is still written)."""
     try:
-        f = cost.facts(state, projections, mapping, binaries,
-                       recorded_neurons=None if d is None else d.n_record)
+        f = cost.facts(state, projections, mapping, binaries)
         return cost.predict(f)
     except Exception as err:            # noqa: BLE001  (said in port.json and the summary)
         return {"predicted": True, "error": f"{type(err).__name__}: {err}"}
