@@ -15,20 +15,22 @@ Required
     PyNN's setup with these options named as here; ``threads`` (host threads per process)
     and ``rng_seed`` (every random draw the simulator makes itself) may be ignored by a
     backend for which they do not apply, which its docstring says.
-``IF_curr_alpha, SpikeSourcePoisson, Population, Projection, StaticSynapse, STDPMechanism,
-SpikePairRule, PowerLawWeightDependence, FixedNumberPreConnector, OneToOneConnector,
-AllToAllConnector, run, end, rank, num_processes``
-    the PyNN names :mod:`pynn_hpc.network` and :mod:`pynn_hpc.protocol` use, with PyNN's
-    arguments; ``rank()`` and ``num_processes()`` answer before ``setup`` (the CLI asks first).
+PyNN's names
+    ``IF_curr_alpha, SpikeSourcePoisson, Population, Projection, StaticSynapse, STDPMechanism,
+    SpikePairRule, PowerLawWeightDependence, FixedNumberPreConnector, OneToOneConnector,
+    AllToAllConnector, run, end, rank, num_processes``: the PyNN names
+    :mod:`pynn_hpc.network` and :mod:`pynn_hpc.protocol` use, with PyNN's arguments;
+    ``rank()`` and ``num_processes()`` answer before ``setup`` (the CLI asks first).
     ``PowerLawWeightDependence(w0, mu)`` refuses what
     :class:`pynn_hpc.standardmodels.PowerLawWeightDependence` refuses, with its message, and
     ``SpikePairRule`` what :func:`pynn_hpc.standardmodels.check_spike_pair_rule` refuses.
     A synapse type can be made before ``setup`` (``pynn_hpc.replay`` does).
-**The drive: one source per target.**  ``SpikeSourcePoisson`` sources connected
-    ``OneToOneConnector`` give each target its own independent train (as NEST's
-    ``poisson_generator`` does for every target); a population of them may be sliced and each
-    slice projected once.  Other connectors from it are refused (``NotImplementedError``),
-    since no source could share its train with a second target.
+The drive: one source per target
+    ``SpikeSourcePoisson`` sources connected ``OneToOneConnector`` give each target its own
+    independent train (as NEST's ``poisson_generator`` does for every target); a population
+    of them may be sliced and each slice projected once.  Other connectors from it are
+    refused (``NotImplementedError``), since no source could share its train with a second
+    target.
 ``Projection.sample(names, n_pre=100, n_post=200, rng=None) -> {name: 1D array}``
     the attributes (PyNN units) of every synapse from ``n_pre`` to ``n_post`` neurons chosen
     by :func:`sample_indices` with ``rng``: the same neurons on every backend for the same
