@@ -5,8 +5,8 @@
 * :func:`run`: build and run the network on a loaded backend, return the measurements;
 * :func:`prepare_run` and :meth:`PreparedRun.run`, or :func:`run_to` for both: a run written
   to a directory (``pynn-hpc run``): the network checked, that it fits the machine, the output
-  directory claimed, then the run, and ``results.json`` (last), the spikes, the weights and a
-  backend's ``port.json`` written by MPI rank 0.
+  directory claimed; then the run, and MPI rank 0 writes a backend's ``port.json``, the
+  spikes, the weight sample and ``results.json`` (last: it says the run finished).
 
 Timings use beNNch's names: ``time_create`` (populations, initial values,
 drive, recording), ``time_connect`` (all projections), ``time_presimulate``
@@ -132,7 +132,9 @@ def network_options(preset=None, *, scale=None, indegree_scale=None, dc_rate=Non
     d, stdp = configure(opts["scale"], opts["indegree_scale"], opts["dc_rate"], opts["threads"],
                         opts["simtime"], opts["presim"], stdp, compensation)
     backends.check_name(backend)          # unknown backend or variant: ParameterError
-    if processes_per_node is not None and processes_per_node < 1:
+    if processes_per_node is not None and (isinstance(processes_per_node, bool) or not
+                                           isinstance(processes_per_node, numbers.Integral)
+                                           or processes_per_node < 1):
         raise ParameterError(f"--processes-per-node must be >= 1 (got {processes_per_node})")
     return Network(opts, d, stdp)
 
