@@ -30,6 +30,7 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
+smartquotes = False                 # "--dc-rate" in help texts stays two hyphens, not a dash
 exclude_patterns = ["_build", "_ext", "Thumbs.db", ".DS_Store",
                     # sphinx-gallery's own copies of the examples, beside their pages
                     "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip",
