@@ -56,6 +56,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/\d_\w+\.py$",        # run every example
     "ignore_pattern": r"__init__\.py",
+    "within_subsection_order": "FileNameSortKey",   # 1, 2, 3 as in class
     "reset_argv": "pynn_hpc_gallery.reset_argv",
     "image_scrapers": ("pynn_hpc_gallery.scrape",),
     "run_stale_examples": os.environ.get("PYNN_HPC_GALLERY_RERUN") == "1",
