@@ -1,5 +1,7 @@
 """Measured memory costs per backend, for ``pynn-hpc estimate`` (no simulator is imported).
 
+::
+
     peak RSS (MB) ~ base_mb + per_neuron_kb N / 1024 + per_connection_b n_connections / 2^20
 
 fitted by ``benchmarks/memory_costs.py`` to the peak RSS of ``pynn-hpc run`` at seven sizes

@@ -1,7 +1,7 @@
 """Predict a run's connection count and peak memory before building it.
 
 From the measured costs in :mod:`pynn_hpc.backends.costs` (a base, bytes per neuron and per
-connection, fitted by ``benchmarks/memory_costs.py``), the network spread over P processes:
+connection, fitted by ``benchmarks/memory_costs.py``), the network spread over P processes::
 
     peak_mb per process = base_mb + (per_neuron N + per_connection n_connections) / P
 

@@ -3,6 +3,8 @@
 ``sim`` is a backend module (:mod:`pynn_hpc.backends`), i.e. a PyNN simulator
 module with this model's additions; nothing here depends on which one.
 
+::
+
     E (NE)  --CE, plastic (power-law STDP), JE-->  E
     E       --CE, static JE-->                     I
     I (NI)  --CI, static JI-->                     E, I

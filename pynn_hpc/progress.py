@@ -1,5 +1,7 @@
 """What a run is doing, on stderr: the phase, and a progress bar with time left while simulating.
 
+::
+
     progress = Progress(enabled=rank == 0 and not quiet)
     progress.line("predicted peak memory ...")
     progress.phase("connect")

@@ -1,5 +1,7 @@
 """Replay given spike trains through one plastic synapse and compare with the reference.
 
+::
+
     from pynn_hpc import backends, replay
     r = replay.replay(backends.load("nest"), pre=[10, 20, 30], post=[12, 25], delay=1.5)
     r["weights"], r["reference"]
