@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   bash scripts/install.sh docs
-elif ! .venv/bin/python -c "import sphinx, myst_parser, furo, sphinx_gallery, sphinxarg" 2>/dev/null; then
+elif ! .venv/bin/python -c "import sphinx, myst_parser, furo, sphinx_gallery, sphinxarg" \
+    2>/dev/null; then
   .venv/bin/python -m pip install -q -e ".[docs]"
 fi
 args=()
