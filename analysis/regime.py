@@ -5,7 +5,7 @@ becomes a check here, next to irregularity and synchrony (Brunel 2000's AI state
 
 * ``rate``:        0.1 Hz <= rate_hz <= RATE_MAX: excludes silence and runaway firing only
                    (the 390 Hz of the seed's network at scale 0.1); the downscaled networks that are
-                   irregular and asynchronous fire at 10 to 45 Hz (README, "Scaling");
+                   irregular and asynchronous fire at 10 to 45 Hz (docs: "Scaling");
 * ``irregular``:   cv_isi >= CV_MIN (regular firing has CV near 0, Poisson 1);
 * ``asynchronous``: synchrony <= SYNCHRONY_MAX (mean pairwise correlation of 1 ms counts);
 * ``seed_rate``:   rate_hz < 10 Hz, the seed's own criterion (reported, not required).

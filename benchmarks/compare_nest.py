@@ -6,7 +6,7 @@ Each run is a fresh process (peak RSS is per process).  At scale 1 the
 dynamics are bursty and differ from seed to seed, and the two programs draw
 different random numbers (V_m, Poisson trains), so simulation times are
 compared over several seeds: ratios are of sums over seeds (times) and of
-the largest values (memory).  Prints a Markdown table for README.md.
+the largest values (memory).  Prints a Markdown table for the docs' measurement pages.
 """
 import argparse
 import json

@@ -7,7 +7,7 @@ process and NEURON on N MPI processes; times, memory and their ratios.
 Each run is ``pynn-hpc run`` in a fresh process (peak RSS is per process; under MPI the
 largest over ranks).  The three runs build the same model from the same seed; NEST and NEURON
 draw different random numbers (connections, drives), so their rates and weights agree only
-statistically.  Prints a Markdown table for README.md.
+statistically.  Prints a Markdown table for the docs' measurement pages.
 """
 import argparse
 import json

@@ -1,4 +1,4 @@
-"""Rate, irregularity and synchrony against the indegree scale k, on NEST (README "Scaling").
+"""Rate, irregularity and synchrony against the indegree scale k, on NEST (docs: "Scaling").
 
     python benchmarks/scaling_table.py --scale 1 --ks 1 0.5 0.2 0.1 0.05 --seeds 1 2
 

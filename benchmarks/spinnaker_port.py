@@ -1,6 +1,6 @@
 """What porting the network to SpiNNaker changes, measured: ``pynn-hpc compare`` of exact NEST
 against the ``spinnaker-emulated`` backend with each of SpiNNaker's deviations alone, all together,
-and with the corrections a porting user can apply (README "Porting to SpiNNaker: what changes").
+and with the corrections a porting user can apply (docs: "Porting to SpiNNaker").
 
     python benchmarks/spinnaker_port.py --preset teaching --output /tmp/port/teaching
     python benchmarks/spinnaker_port.py --preset desktop --output /tmp/port/desktop \\
@@ -21,7 +21,7 @@ judges every variant against NEST's seed-to-seed spread.  This script then reads
 
 ``--figure`` writes compare's figure of NEST, every deviation on, and every deviation on with
 the exact alpha synapse (a second ``pynn-hpc compare`` of those run directories, ``OUTPUT/figure``).
-``neuron`` is the host simulator with nothing emulated: the control (it agrees with NEST, README
+``neuron`` is the host simulator with nothing emulated: the control (it agrees with NEST, docs
 "Comparing simulators") and the baseline of the cost.
 """
 import argparse
@@ -36,7 +36,7 @@ from pynn_hpc.analysis.compare import STATISTICS
 DEVIATIONS = ("weights", "stdp", "alpha", "lif")
 HOST = "neuron"
 #: Hz: the rate the ``load`` correction expects, exact NEST's mean over seeds on the preset
-#: (README "Comparing simulators": teaching 41.97, desktop 19.43); --expected-rate overrides
+#: (docs: "Measurements", comparing: teaching 41.97, desktop 19.43); --expected-rate overrides
 EXPECTED_RATE = {"teaching": 42.0, "desktop": 19.4}
 
 

@@ -241,7 +241,7 @@ def test_membrane_alone(sim, N, scales):
 def test_synapse_alone(sim, N, scales):
     """spinnaker_lif = 0: sPyNNaker's synapse (the harness's current, bit for bit) into a
     membrane in double: V = a - exp(-dt/tau_m)(a - V); it stays within 0.002 mV of the integer
-    membrane on the free drive (README: the fixed point adds < 0.001 mV)."""
+    membrane on the free drive (docs, porting measurements: the fixed point adds < 0.001 mV)."""
     d = derive(1)
     rng = np.random.default_rng(4)
     se = scales["excitatory"]

@@ -199,7 +199,7 @@ def test_exact_alpha_corrects_the_synapse(runs):
     synapse alone loses most of the rate, the corrected one does not.  This small network's rate
     moves by tens of % with any change (300 ms, seeds 3 / 4: NEURON 42 / 63 Hz, weights alone 53
     / 118, lif 59 / 65, alpha 14 / 12, alpha + exact_alpha 58 / 60), so this only tells lost
-    from kept; the statistics are compare's, on the presets (README)."""
+    from kept; the statistics are compare's, on the presets (docs: porting measurements)."""
     r, alpha, exact = (runs[name] for name in ("spinnaker-emulated:alpha,exact_alpha",
                                                "spinnaker-emulated:alpha", "neuron"))
     assert r["cell"]["spinnaker_alpha"] == 2 and r["cell"]["spinnaker_lif"] == 0
@@ -227,7 +227,7 @@ def test_load_correction_per_receptor(runs):
         pop = "E" if k in ("driveE", "IE") else "I"
         got = r["report"]["load_correction"][f"{pop} {name}"]
         assert got["spikes_per_step"] == pytest.approx(per_step[name], rel=1e-12)
-    assert 1.7 < correction(per_step["excitatory"]) < 1.9          # README: teaching E 1.79
+    assert 1.7 < correction(per_step["excitatory"]) < 1.9          # docs: teaching E 1.79
 
 
 # ------------------------------------------------------------------ a weight correction is a unit

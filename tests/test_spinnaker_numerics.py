@@ -5,7 +5,7 @@ Inputs are Poisson counts per 0.1 ms step: on NEST through spike_generators with
 (delay 0.1 ms), on the emulation as stored 16-bit units per step at the ring-buffer shifts of
 ``fixedpoint.weight_scales`` for the preset's network.  Statistics skip the first 200 ms.
 
-Measured (10 s per case, rng seed 1; README "SpiNNaker's neuron numerics, measured"):
+Measured (10 s per case, rng seed 1; docs: porting measurements, neuron numerics):
 * one isolated spike of JE: PSC peak 1.126 x NEST's, area 1.125 x (1 / (e tau) = 1.129 times the
   grid's 0.989 for sPyNNaker's recursion over NEST's sampled 0.992);
 * the drive (2.09 spikes per step at JE): mean current 0.59 x exact, sd 0.88 x; free V_m

@@ -1,13 +1,13 @@
 """``IF_curr_alpha_exact``: PyNN's IF_curr_alpha on sPyNNaker 7.4.1 with the alpha synapse
 propagated exactly, the correction of issue 9 as a porting user builds it.
 
-sPyNNaker's own alpha synapse keeps only the last step's input (README, "SpiNNaker's neuron
-numerics, measured").  This model is sPyNNaker's ``IFCurrAlpha`` (LIF, current input, static
+sPyNNaker's own alpha synapse keeps only the last step's input (docs: "Porting to SpiNNaker"
+and its measurements).  This model is sPyNNaker's ``IFCurrAlpha`` (LIF, current input, static
 threshold; PyNN's parameter names and defaults) with the synapse type
 ``c/synapse_types_alpha_exact_impl.h``, whose arithmetic is ``c/alpha_exact_synapse.h``
 (equations and formats there).  Binaries: ``IF_curr_alpha_exact.aplx`` and, with sPyNNaker's
 default split neuron and synapse cores, ``IF_curr_alpha_exact_neuron.aplx``, built from
-``c/makefiles/`` into ``model_binaries/`` (README, "Porting to SpiNNaker: what changes");
+``c/makefiles/`` into ``model_binaries/`` (docs: "Backends", "Building the binaries");
 :func:`.weight_dependence.register_binaries` puts that folder on sPyNNaker's search path.
 
 Per neuron and receptor the host writes six words (the header's layout): the state I and c in

@@ -13,7 +13,7 @@ synapses (the membrane update alone).  ``weight_factor`` in :func:`units`
 is the porting user's correction: ``ALPHA_NORMALISATION`` = e tau_syn (ms)
 turns sPyNNaker's unit-area alpha into PyNN's unit-peak one.
 
-What the numbers show is in README ("SpiNNaker's neuron numerics, measured")
+What the numbers show is in the docs ("Porting to SpiNNaker" and its measurements)
 and tests/test_spinnaker_numerics.py.
 """
 import ctypes

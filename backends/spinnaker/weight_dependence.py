@@ -4,7 +4,7 @@
 sPyNNaker's weight dependences are not PyNN standard models: a class with the parameters
 written to the synapse cores' SDRAM (``write_parameters``) and the name of the binary that
 runs them.  With the pair timing rule the binary is
-``synapses_stdp_mad_pair_power_law.aplx``, built from ``c/`` (README, "SpiNNaker fixed
+``synapses_stdp_mad_pair_power_law.aplx``, built from ``c/`` (docs: "Backends", "Building the
 point") into ``model_binaries/``, which :func:`register_binaries` adds to sPyNNaker's binary
 search path (as does ``$PYNN_HPC_SPINNAKER_BINARIES``, for binaries built elsewhere).
 

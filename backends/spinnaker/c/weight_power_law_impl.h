@@ -9,7 +9,7 @@
  * weight_one_term.h), modelled on weight_multiplicative_impl.h: the 16-bit
  * weight is read into s16.15 by the receptor's ring-buffer shift, updated for
  * every pair, and written back once per presynaptic spike with stochastic
- * rounding (PL_WRITE_ROUNDING; README "SpiNNaker fixed point" says why).
+ * rounding (PL_WRITE_ROUNDING; the docs' "Backends" page says why).
  */
 #ifndef _WEIGHT_POWER_LAW_IMPL_H_
 #define _WEIGHT_POWER_LAW_IMPL_H_

@@ -6,7 +6,7 @@
 # counts the steps whose bits differ from the header's (must be 0).  sPyNNaker's own headers are
 # not on this machine: the shim below declares only what the synapse type uses from them
 # (input_t = accum, index_t, bitsk/kbits, log_*/rt_error); the build against sPyNNaker 7.4.1
-# itself happens with the binary (README).
+# itself happens with the binary (docs: "Porting to SpiNNaker").
 # Needs: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-user
 set -e
 here=$(cd "$(dirname "$0")" && pwd)

@@ -4,7 +4,7 @@
 # one (split neuron and synapse cores, sPyNNaker's default), any other a neuron binary with its
 # own static synapses.
 ifndef NEURAL_MODELLING_DIRS
-    $(error NEURAL_MODELLING_DIRS is not set: point it at sPyNNaker 7.4.1's neural_modelling folder (README, "SpiNNaker fixed point"))
+    $(error NEURAL_MODELLING_DIRS is not set: point it at sPyNNaker 7.4.1's neural_modelling folder (docs: Backends, Building the binaries))
 endif
 
 EXTRA_MAKEFILE_PATH := $(abspath $(lastword $(MAKEFILE_LIST)))
