@@ -116,9 +116,15 @@ def _fit_height(fig, artists, margin_in=0.1, tries=6):
 
 
 def legend_columns(labels, width_in, fontsize=8):
-    """Legend columns that fit ``labels`` side by side in ``width_in`` inches."""
-    longest = max((len(line) for label in labels for line in label.split("\n")), default=1)
-    return max(1, min(len(labels), _chars(width_in, fontsize) // (longest + 6)))
+    """Legend columns that fit ``labels`` side by side in ``width_in`` inches: all in one row
+    when they fit, else as many columns of the longest as fit, the rows filled evenly."""
+    widths = [max(len(line) for line in label.split("\n")) + 6 for label in labels] or [1]
+    chars = _chars(width_in, fontsize)
+    if sum(widths) <= chars:
+        return len(labels) or 1
+    most = max(1, min(len(labels), chars // max(widths)))
+    rows = -(-len(labels) // most)
+    return -(-len(labels) // rows)
 
 
 def _ecdf(ax, values, **style):
