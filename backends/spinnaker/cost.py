@@ -29,135 +29,136 @@ SPYNNAKER = "sPyNNaker 7.4.1"
 FEC = "SpiNNFrontEndCommon 7.4.1"
 ETHERNET = "published: Furber et al. 2014 (Proc. IEEE 102(5))"
 
+def sourced(value, unit, source):
+    """A constant with its source (a file of sPyNNaker's, a paper)."""
+    return {"value": value, "unit": unit, "source": source}
+
+
+def assumption(value, unit, why):
+    """A constant no source gives: assumed, and why."""
+    return {"value": value, "unit": unit, "source": "assumption", "why": why}
+
+
 #: every constant a formula uses: value, unit, source (and, for an assumption, why)
 CONSTANTS = {
-    "ethernet_bits_per_s": {
-        "value": 100e6, "unit": "bit/s",
-        "source": f"{ETHERNET}: each SpiNNaker chip has a 100 Mbit/s Ethernet interface, one "
-                  "connected per 48-chip board: every byte into or out of a board passes it"},
-    "fast_data_bits_per_s": {
-        "value": 50e6, "unit": "bit/s",
-        "source": "assumption",
-        "why": "the extra monitors' fast data-in/out (SDP over UDP at the Ethernet chip, no flow "
-               "control, retransmission of lost sequence numbers) bounded by the 100 Mbit/s "
-               "link; half of it assumed; SpiNNFrontEndCommon PR 295 (2018) reports at least "
-               "2x SCP's rate for data-in to the Ethernet chip"},
-    "scp_bits_per_s": {
-        "value": 8e6, "unit": "bit/s",
-        "source": "assumption",
-        "why": "SpiNNMan's SCP reads reached up to 33 Mbit/s (sPyNNaker issue 79, A. Rowley "
-               "2015, with several 256-byte requests in flight, as spinnman's "
-               "abstract_multi_connection_process.py still does: 8 channels); chips other than "
-               "the Ethernet chip are reached through it over P2P, far slower "
-               "(SpiNNFrontEndCommon PR 295: fast data-in up to 22x SDP there): a quarter of "
-               "33 Mbit/s assumed for a board's cores"},
-    "scp_round_trip_s": {
-        "value": 0.5e-3, "unit": "s",
-        "source": "assumption",
-        "why": "one SCP request answered by SCAMP (UDP to the board, P2P to the target chip and "
-               "back) that the host waits for before its next request; spinnman's time-out is "
-               "1 s (constants.SCP_TIMEOUT), a LAN round trip ~0.2 ms"},
-    "monitor_cutoff_bytes": {
-        "value": 12800, "unit": "bytes",
-        "source": f"{FEC} interface/interface_functions/load_data_specification.py "
-                  "MONITOR_CUTOFF: a region at least this large goes by fast data-in, a smaller "
-                  "one by SCP"},
-    "scp_packet_bytes": {
-        "value": 256, "unit": "bytes",
-        "source": "SpiNNMan 7.4.1 constants.UDP_MESSAGE_MAX_SIZE: data per SCP read or write"},
-    "requests_per_core": {
-        "value": 3, "unit": "SCP requests",
-        "source": f"{FEC} load_data_specification.py: per core one SDRAM allocation, the "
-                  "pointer table and USER0 besides one write per region"},
-    "data_spec_s_per_app_core": {
-        "value": 0.02, "unit": "s",
-        "source": "assumption",
-        "why": "sPyNNaker writes each core's data specification in Python; on this project's "
-               "virtual board 6 application and 49 system cores took 0.22-0.41 s, 27 "
-               "application cores with 39,000 synapses generated on the host 4.3 s (most of it "
-               "the synapses, which a board generates on the chip): 20 ms per application "
-               "core assumed"},
-    "data_spec_s_per_chip": {
-        "value": 0.004, "unit": "s",
-        "source": "assumption",
-        "why": "the system cores' data specifications (extra monitor on every chip, a "
-               "gatherer per board): 0.22 s for 55 cores, mostly system ones, measured here"},
-    "cpu_hz": {
-        "value": 200e6, "unit": "Hz",
-        "source": "published: Furber et al. 2014 (Proc. IEEE 102(5)): ARM968 cores at 200 MHz"},
-    "cycles_per_synapse_expanded": {
-        "value": 200, "unit": "cycles",
-        "source": "assumption",
-        "why": "the synapse expander draws each FixedNumberPre synapse's source (a random "
-               "number), its weight and delay words and appends it to its row in SDRAM, then "
-               "builds the bit fields; no published figure: ~200 ARM cycles assumed"},
-    "expander_launch_s": {
-        "value": 1.0, "unit": "s",
-        "source": "assumption",
-        "why": "loading synapse_expander.aplx and neuron_expander.aplx on every core to "
-               "expand, writing USER1 (synapse_expander.py), starting them and polling their "
-               "state until FINISHED (run_system_application), twice"},
-    "expander_timeout_s_per_byte": {
-        "value": 1e-3, "unit": "s/byte",
-        "source": f"{SPYNNAKER} spynnaker/pyNN/extra_algorithms/synapse_expander.py "
-                  "_plan_expansion: time-out max(2 s, largest matrix bytes / 1000) + max(2 s, "
-                  "bit-field bytes / 1000) ('1 s per ~1000 synapses'): an upper bound"},
-    "router_load_s_per_chip": {
-        "value": 0.02, "unit": "s",
-        "source": "assumption",
-        "why": "each chip's routing table loaded by SCP after PairOnChipRouterCompression "
-               "(spinnaker.cfg [Mapping] compressor) ran on it, tags and the system cores' "
-               "data: a few tens of SCP requests per chip"},
-    "time_scale_factor_semantics": {
-        "value": 1.0, "unit": "wall-clock ms per simulated ms per unit of time_scale_factor",
-        "source": f"{FEC} application_runner.py _run_wait: the host waits run_time x "
-                  "time_scale_factor / 1000 s (spinnaker.cfg [Machine] time_scale_factor: "
-                  "'Multiplicative factor to the machine time step')"},
-    "safety_finish_s": {
-        "value": 0.1, "unit": "s",
-        "source": f"{FEC} application_runner.py SAFETY_FINISH_TIME, added to every run's wait"},
-    "run_calls": {
-        "value": 2, "unit": "sPyNNaker run calls",
-        "source": "pynn_hpc.protocol: the presimulation and the simulation, one run call each "
-                  "(the backend's CHUNKED_RUN = False); each ends with a buffer extraction"},
-    "spike_record_bytes": {
-        "value": "4 + 4 ceil(n / 32)", "unit": "bytes per record of a core recording n neurons",
-        "source": f"{SPYNNAKER} spynnaker/pyNN/models/common/neuron_recorder.py "
-                  "_get_buffered_sdram_per_record: a time word and a bit field of the core's "
-                  "recorded neurons; SDRAM is reserved for one record every step"},
-    "empty_steps_skipped": {
-        "value": True, "unit": "",
-        "source": "assumption",
-        "why": "sPyNNaker's neural_modelling/src/neuron/neuron_recording.h writes no record for "
-               "a step in which none of the core's recorded neurons spiked ('Skip empty "
-               "bitfields', in the one stored version of the file: a development snapshot after "
-               "7.4.1, commit 002a62c6); 7.4.1's binaries ship without sources, so that they "
-               "skip too is assumed (7.4.1's reader, neo_buffer_database.py, takes each "
-               "record's own time word); the upper bound is a record every step"},
-    "planning_rate_hz": {
-        "value": 30, "unit": "Hz",
-        "source": f"{SPYNNAKER} spynnaker.cfg [Simulation] spikes_per_second: the rate "
-                  "sPyNNaker plans for, used when no rate is given (rate_hz)"},
-    "extraction_requests_per_core": {
-        "value": 3, "unit": "SCP requests",
-        "source": f"{FEC} buffer_manager.py _retreive_by_placement: the recording header "
-                  "(read_word, read_memory) and the fast data-out request per core and run call"},
-    "streaming_requests_per_board": {
-        "value": 12, "unit": "SCP requests",
-        "source": f"{FEC} utility_models/streaming_context_manager.py and "
-                  "data_speed_up_packet_gatherer_machine_vertex.py: around each extraction, per "
-                  "gatherer (one per board): system routes, reinjection status, reinjection "
-                  "off, queue cleared, two router time-outs; then four time-outs, reinjection "
-                  "restored, application routes"},
-    "transaction_id_reads_per_chip": {
-        "value": 1, "unit": "SCP requests",
-        "source": f"{FEC} buffer_manager.py __python_extract_with_monitors: every extra "
-                  "monitor's transaction id read before each extraction"},
-    "weights_by_scp": {
-        "value": True, "unit": "",
-        "source": f"{SPYNNAKER} spynnaker/pyNN/models/neuron/synaptic_matrix_app.py "
-                  "get_connections: a projection not made with download_synapses is read "
-                  "with SpynnakerDataView.read_memory (SCP), one block per synapse core"},
+    "ethernet_bits_per_s": sourced(
+        100e6, "bit/s",
+        f"{ETHERNET}: each SpiNNaker chip has a 100 Mbit/s Ethernet interface, one "
+        "connected per 48-chip board: every byte into or out of a board passes it"),
+    "fast_data_bits_per_s": assumption(
+        50e6, "bit/s",
+        "the extra monitors' fast data-in/out (SDP over UDP at the Ethernet chip, no flow "
+        "control, retransmission of lost sequence numbers) bounded by the 100 Mbit/s "
+        "link; half of it assumed; SpiNNFrontEndCommon PR 295 (2018) reports at least "
+        "2x SCP's rate for data-in to the Ethernet chip"),
+    "scp_bits_per_s": assumption(
+        8e6, "bit/s",
+        "SpiNNMan's SCP reads reached up to 33 Mbit/s (sPyNNaker issue 79, A. Rowley "
+        "2015, with several 256-byte requests in flight, as spinnman's "
+        "abstract_multi_connection_process.py still does: 8 channels); chips other than "
+        "the Ethernet chip are reached through it over P2P, far slower "
+        "(SpiNNFrontEndCommon PR 295: fast data-in up to 22x SDP there): a quarter of "
+        "33 Mbit/s assumed for a board's cores"),
+    "scp_round_trip_s": assumption(
+        0.5e-3, "s",
+        "one SCP request answered by SCAMP (UDP to the board, P2P to the target chip and "
+        "back) that the host waits for before its next request; spinnman's time-out is "
+        "1 s (constants.SCP_TIMEOUT), a LAN round trip ~0.2 ms"),
+    "monitor_cutoff_bytes": sourced(
+        12800, "bytes",
+        f"{FEC} interface/interface_functions/load_data_specification.py "
+        "MONITOR_CUTOFF: a region at least this large goes by fast data-in, a smaller "
+        "one by SCP"),
+    "scp_packet_bytes": sourced(
+        256, "bytes",
+        "SpiNNMan 7.4.1 constants.UDP_MESSAGE_MAX_SIZE: data per SCP read or write"),
+    "requests_per_core": sourced(
+        3, "SCP requests",
+        f"{FEC} load_data_specification.py: per core one SDRAM allocation, the "
+        "pointer table and USER0 besides one write per region"),
+    "data_spec_s_per_app_core": assumption(
+        0.02, "s",
+        "sPyNNaker writes each core's data specification in Python; on this project's "
+        "virtual board 6 application and 49 system cores took 0.22-0.41 s, 27 "
+        "application cores with 39,000 synapses generated on the host 4.3 s (most of it "
+        "the synapses, which a board generates on the chip): 20 ms per application "
+        "core assumed"),
+    "data_spec_s_per_chip": assumption(
+        0.004, "s",
+        "the system cores' data specifications (extra monitor on every chip, a "
+        "gatherer per board): 0.22 s for 55 cores, mostly system ones, measured here"),
+    "cpu_hz": sourced(
+        200e6, "Hz",
+        "published: Furber et al. 2014 (Proc. IEEE 102(5)): ARM968 cores at 200 MHz"),
+    "cycles_per_synapse_expanded": assumption(
+        200, "cycles",
+        "the synapse expander draws each FixedNumberPre synapse's source (a random "
+        "number), its weight and delay words and appends it to its row in SDRAM, then "
+        "builds the bit fields; no published figure: ~200 ARM cycles assumed"),
+    "expander_launch_s": assumption(
+        1.0, "s",
+        "loading synapse_expander.aplx and neuron_expander.aplx on every core to "
+        "expand, writing USER1 (synapse_expander.py), starting them and polling their "
+        "state until FINISHED (run_system_application), twice"),
+    "expander_timeout_s_per_byte": sourced(
+        1e-3, "s/byte",
+        f"{SPYNNAKER} spynnaker/pyNN/extra_algorithms/synapse_expander.py "
+        "_plan_expansion: time-out max(2 s, largest matrix bytes / 1000) + max(2 s, "
+        "bit-field bytes / 1000) ('1 s per ~1000 synapses'): an upper bound"),
+    "router_load_s_per_chip": assumption(
+        0.02, "s",
+        "each chip's routing table loaded by SCP after PairOnChipRouterCompression "
+        "(spinnaker.cfg [Mapping] compressor) ran on it, tags and the system cores' "
+        "data: a few tens of SCP requests per chip"),
+    "time_scale_factor_semantics": sourced(
+        1.0, "wall-clock ms per simulated ms per unit of time_scale_factor",
+        f"{FEC} application_runner.py _run_wait: the host waits run_time x "
+        "time_scale_factor / 1000 s (spinnaker.cfg [Machine] time_scale_factor: "
+        "'Multiplicative factor to the machine time step')"),
+    "safety_finish_s": sourced(
+        0.1, "s",
+        f"{FEC} application_runner.py SAFETY_FINISH_TIME, added to every run's wait"),
+    "run_calls": sourced(
+        2, "sPyNNaker run calls",
+        "pynn_hpc.protocol: the presimulation and the simulation, one run call each "
+        "(the backend's CHUNKED_RUN = False); each ends with a buffer extraction"),
+    "spike_record_bytes": sourced(
+        "4 + 4 ceil(n / 32)", "bytes per record of a core recording n neurons",
+        f"{SPYNNAKER} spynnaker/pyNN/models/common/neuron_recorder.py "
+        "_get_buffered_sdram_per_record: a time word and a bit field of the core's "
+        "recorded neurons; SDRAM is reserved for one record every step"),
+    "empty_steps_skipped": assumption(
+        True, "",
+        "sPyNNaker's neural_modelling/src/neuron/neuron_recording.h writes no record for "
+        "a step in which none of the core's recorded neurons spiked ('Skip empty "
+        "bitfields', in the one stored version of the file: a development snapshot after "
+        "7.4.1, commit 002a62c6); 7.4.1's binaries ship without sources, so that they "
+        "skip too is assumed (7.4.1's reader, neo_buffer_database.py, takes each "
+        "record's own time word); the upper bound is a record every step"),
+    "planning_rate_hz": sourced(
+        30, "Hz",
+        f"{SPYNNAKER} spynnaker.cfg [Simulation] spikes_per_second: the rate "
+        "sPyNNaker plans for, used when no rate is given (rate_hz)"),
+    "extraction_requests_per_core": sourced(
+        3, "SCP requests",
+        f"{FEC} buffer_manager.py _retreive_by_placement: the recording header "
+        "(read_word, read_memory) and the fast data-out request per core and run call"),
+    "streaming_requests_per_board": sourced(
+        12, "SCP requests",
+        f"{FEC} utility_models/streaming_context_manager.py and "
+        "data_speed_up_packet_gatherer_machine_vertex.py: around each extraction, per "
+        "gatherer (one per board): system routes, reinjection status, reinjection "
+        "off, queue cleared, two router time-outs; then four time-outs, reinjection "
+        "restored, application routes"),
+    "transaction_id_reads_per_chip": sourced(
+        1, "SCP requests",
+        f"{FEC} buffer_manager.py __python_extract_with_monitors: every extra "
+        "monitor's transaction id read before each extraction"),
+    "weights_by_scp": sourced(
+        True, "",
+        f"{SPYNNAKER} spynnaker/pyNN/models/neuron/synaptic_matrix_app.py "
+        "get_connections: a projection not made with download_synapses is read "
+        "with SpynnakerDataView.read_memory (SCP), one block per synapse core"),
 }
 
 #: bits per byte
