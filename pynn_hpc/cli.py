@@ -224,16 +224,16 @@ def cmd_run(args):
 
 def cmd_estimate(args):
     from . import estimate as E
+    available = E.available_mb()
     try:
         _, d, _ = _network(args)
-        if args.processes < 1:
-            raise ParameterError(f"--processes must be >= 1 (got {args.processes})")
-        est = E.estimate(args.backend, d, args.processes)
+        est, per_node, fits = E.plan(args.backend, d, args.processes, args.processes_per_node,
+                                     available)
     except ParameterError as err:
         return _fail(str(err))
-    available = E.available_mb()
     per_process = est["peak_rss_mb_per_process"]
     total = per_process * args.processes
+    nodes = est["nodes_needed"]
     print(f"{args.backend}: {d.n_neurons:,} neurons, {d.n_connections:,} connections "
           f"({d.n_plastic:,} plastic), indegree x {d.indegree_scale:g}")
     print(f"predicted peak memory: {per_process:,.0f} MB per process x "
@@ -241,20 +241,14 @@ def cmd_estimate(args):
           + (f"{available:,.0f} MB" if available else "unknown")
           + ("" if available is None or total <= available or args.processes > 1
              else "  -> DOES NOT FIT"))
-    if args.processes_per_node is not None:
-        per_node = min(args.processes_per_node, args.processes)
-        nodes = -(-args.processes // per_node)
-        fits = available is None or per_process * per_node <= available
-        est["nodes_needed"] = nodes if fits else None
-        print(f"{per_node} processes per node x {nodes} nodes: {per_process * per_node:,.0f} MB "
-              "per node" + ("" if fits else "  -> DOES NOT FIT in this machine's memory"))
-    else:
-        nodes = E.nodes_needed(est, available)
-        est["nodes_needed"] = nodes
-        if available is not None and args.processes > 1 or (nodes or 0) > 1:
-            print(f"nodes of this machine's memory needed: {nodes}" if nodes else
-                  f"one process alone needs more than this machine's {available:,.0f} MB: "
-                  "use more processes (--processes)")
+    if per_node is not None:
+        print(f"{per_node} processes per node x {-(-args.processes // per_node)} nodes: "
+              f"{per_process * per_node:,.0f} MB per node"
+              + ("" if fits else "  -> DOES NOT FIT in this machine's memory"))
+    elif available is not None and args.processes > 1 or (nodes or 0) > 1:
+        print(f"nodes of this machine's memory needed: {nodes}" if nodes else
+              f"one process alone needs more than this machine's {available:,.0f} MB: "
+              "use more processes (--processes)")
     print(f"costs measured {est['costs']['measured']}")
     print(json.dumps({"derived": d.as_dict(), "estimate": est}, default=float))
     return 0
@@ -263,16 +257,7 @@ def cmd_estimate(args):
 def cmd_replay(args):
     from . import replay as RP, results as R
     try:
-        if (args.pre is None) != (args.post is None):
-            raise ValueError("give both --pre and --post, or neither (Poisson trains)")
-        if args.pre is not None:
-            pre, post = RP.read_times(args.pre), RP.read_times(args.post)
-        else:
-            if not (args.rate > 0 and args.duration > 0):
-                raise ValueError("--rate and --duration must be > 0")
-            pre, post = RP.poisson_trains(args.rate, args.duration, args.seed)
-        pre = RP.check_times(pre, "--pre")
-        post = RP.check_times(post, "--post")
+        pre, post = RP.requested_trains(args.pre, args.post, args.rate, args.duration, args.seed)
         RP.check_delay(args.delay)
         for name in args.backends:
             backends.load(name)

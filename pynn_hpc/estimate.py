@@ -74,6 +74,25 @@ def nodes_needed(est, available):
     return math.ceil(processes / min(per_node, processes))
 
 
+def plan(backend, d, processes=1, processes_per_node=None, available=None):
+    """What ``pynn-hpc estimate`` reports: (``estimate`` with ``nodes_needed``, processes on
+    one node, whether they fit a node of ``available`` MB).
+
+    With ``processes_per_node`` the run's layout is given: ``nodes_needed`` is the nodes it
+    takes, or None if that many processes do not fit one node.  Without, the processes on one
+    node are None and ``nodes_needed`` is :func:`nodes_needed`'s fewest nodes."""
+    if not (isinstance(processes, int) and processes >= 1):
+        raise ParameterError(f"--processes must be >= 1 (got {processes})")
+    est = estimate(backend, d, processes)
+    if processes_per_node is None:
+        est["nodes_needed"] = nodes_needed(est, available)
+        return est, None, None
+    per_node = min(processes_per_node, processes)
+    fits = available is None or est["peak_rss_mb_per_process"] * per_node <= available
+    est["nodes_needed"] = math.ceil(processes / per_node) if fits else None
+    return est, per_node, fits
+
+
 def _fits(backend, processes, per_node, limit, **kw):
     return estimate(backend, derive(**kw), processes)["peak_rss_mb_per_process"] * per_node <= limit
 

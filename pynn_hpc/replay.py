@@ -72,6 +72,21 @@ def read_times(path):
         raise ValueError(f"{path} is not a list of spike times (numbers in ms)") from None
 
 
+def requested_trains(pre_file=None, post_file=None, rate=20.0, duration=1000.0, seed=1):
+    """The (pre, post) trains ``pynn-hpc replay`` is asked for, checked (:func:`check_times`):
+    read from both files, or, with neither, independent Poisson trains; ValueError (one line)
+    otherwise."""
+    if (pre_file is None) != (post_file is None):
+        raise ValueError("give both --pre and --post, or neither (Poisson trains)")
+    if pre_file is not None:
+        pre, post = read_times(pre_file), read_times(post_file)
+    else:
+        if not (rate > 0 and duration > 0):
+            raise ValueError("--rate and --duration must be > 0")
+        pre, post = poisson_trains(rate, duration, seed)
+    return check_times(pre, "--pre"), check_times(post, "--post")
+
+
 def poisson_trains(rate, duration, seed, timestep=P.RUN["dt"]):
     """Independent pre and post Poisson trains (Hz, ms) on the time grid, from 2 time steps on."""
     rng = np.random.default_rng(seed)
