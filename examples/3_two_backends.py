@@ -1,14 +1,14 @@
 """The same network on two simulators, and whether they agree
 ===========================================================
 
-NEST and NEURON, five seeds each, judged by ``pynn-hpc compare``::
+NEST and NEURON, five seeds each, judged by :func:`pynn_hpc.compare` (``pynn-hpc compare``)::
 
     python examples/3_two_backends.py                     # NEST and NEURON, 5 seeds each
     python examples/3_two_backends.py --seeds 1 2 3 4 5 6 7 8 --output cmp
 
 Two simulators given the same model and seed draw different random numbers (connections,
 drive), so their spikes cannot be compared one by one: only the network's statistics can.
-This runs ``pynn-hpc compare`` (each run a fresh ``pynn-hpc run`` process, teaching preset,
+This calls ``pynn_hpc.compare`` (each run a fresh ``pynn-hpc run`` process, teaching preset,
 into ``OUTPUT/runs/<backend>-seed<k>``; finished runs are reused when the command is
 repeated), which judges four distributions (rates, CVs of interspike intervals, spike-count
 correlations, E->E weights) by their Kolmogorov-Smirnov distance against the reference
@@ -26,16 +26,18 @@ at a time (``--jobs 2``), should take about a minute on two idle cores (estimate
 runs, not timed); repeating the command reuses them.
 """
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 
+import pynn_hpc
+from pynn_hpc import comparison
 from pynn_hpc.analysis import run_figure
+from pynn_hpc.errors import ParameterError
 
 
 def main(argv=None):
-    """Returns compare's exit code: 0 a verdict on every statistic (agree or differ), 1 a run
-    failed or the runs are too few for a verdict."""
+    """Returns 0 with a verdict on every statistic (agree or differ), 1 when a run failed or the
+    runs are too few for a verdict (as ``pynn-hpc compare``'s exit code)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backends", nargs=2, default=["nest", "neuron"],
                         help="two simulators, the first is the reference (default: nest neuron)")
@@ -62,15 +64,19 @@ def main(argv=None):
                "--threads", str(args.threads), "--jobs", str(args.jobs), "--output", args.output]
     if args.simtime:
         command += ["--simtime", str(args.simtime)]
-    print("pynn-hpc " + " ".join(command), flush=True)
-    # its lines pass through this script's stdout as they come (so a notebook shows them too)
-    with subprocess.Popen([sys.executable, "-m", "pynn_hpc.cli", *command],
-                          stdout=subprocess.PIPE, text=True, bufsize=1) as compare:
-        for line in compare.stdout:
-            print(line, end="", flush=True)
-    code = compare.returncode
-    if code not in (0, 1):            # 2: bad input, 130/143: interrupted (compare said why)
-        sys.exit(code)
+    print("the same as: pynn-hpc " + " ".join(command), flush=True)
+    try:
+        c = pynn_hpc.compare(backends=args.backends, reference=args.backends[0],
+                             seeds=args.seeds, preset="teaching", threads=args.threads,
+                             simtime=args.simtime, jobs=args.jobs, output=args.output,
+                             quiet=False)
+    except ParameterError as err:
+        parser.error(str(err))
+    if "no_verdict_reason" in c:
+        print(f"no verdict possible: {c['no_verdict_reason']}")
+    else:
+        print("\n".join(comparison.summary(c)))
+    code = 1 if "no_verdict_reason" in c or c["failed"] or None in c["agrees"].values() else 0
 
     runs = [Path(args.output) / "runs" / f"{name}-seed{args.seeds[0]}" for name in args.backends]
     runs = [r for r in runs if (r / "results.json").is_file()]
