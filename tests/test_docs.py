@@ -3,7 +3,7 @@ cross-reference (``sphinx-build -W -n``), with the command line reference genera
 ``pynn-hpc``'s parser and every example of the gallery run, its figures shown.
 
 Sphinx missing is a failure (the ``test`` extra installs it), not a skip.  The gallery runs the
-examples in the Sphinx process; example 3's ``pynn-hpc compare`` reuses the shared comparison's
+examples in the Sphinx process; example 3's comparison reuses the shared comparison's
 runs, copied where it looks for them, so it makes no run of its own."""
 import argparse
 import os
