@@ -10,8 +10,9 @@ Environment (all optional):
 
 ``PYNN_HPC_GALLERY_OUTPUT``
     where the examples write (default ``docs/_build/gallery_output``); example 3's
-    comparison (``pynn_hpc.compare``) reuses the finished runs it finds in ``<this>/3_two_backends/runs``
-    (``tests/test_docs.py`` copies the suite's shared comparison there).
+    comparison (``pynn_hpc.compare``) reuses the finished runs it finds in
+    ``<this>/3_two_backends/runs`` (``tests/test_docs.py`` copies the suite's shared comparison
+    there).
 ``PYNN_HPC_GALLERY_ARGS_3``
     more options for example 3, e.g. ``--seeds 1 2 3 4 5 --simtime 200`` to match the runs
     copied there (default: none, the example's own defaults).
