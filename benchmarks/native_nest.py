@@ -1,6 +1,6 @@
 """The seed's hpc_benchmark network hand-written in PyNEST 3 (the reference for our NEST backend).
 
-A line-by-line port of shared/seed/hpc_benchmark_seed.txt to the NEST 3 API:
+A line-by-line port of the seed, NEST 2.x's hpc_benchmark.py, to the NEST 3 API:
 one poisson_generator connected all-to-all, ``_hpc`` synapses, fixed indegree,
 on-grid spikes.  Prints one JSON object with the same field names as
 ``pynn-hpc run`` (timings in s, peak RSS in MB, rate after the presimulation).

@@ -1,5 +1,7 @@
 """pynn_hpc: NEST's hpc_benchmark network (Morrison et al. 2007) written once in PyNN.
 
+In Python::
+
     import pynn_hpc
     from pynn_hpc import backends, protocol
     sim = backends.load("nest")

@@ -1,4 +1,4 @@
-"""Comparing simulators: make or reuse the runs, load them, judge, write the report.
+"""Comparing simulators: make or reuse the runs, load them, judge, write the report::
 
     import pynn_hpc
     c = pynn_hpc.compare(backends=("nest", "neuron"), seeds=(1, 2, 3, 4, 5), preset="teaching")

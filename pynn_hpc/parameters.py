@@ -1,7 +1,7 @@
 """The seed's parameters, one dict per concern, in PyNN units.
 
-Every value below is copied from NEST's ``hpc_benchmark.py`` (the seed,
-``shared/seed/hpc_benchmark_seed.txt``); the seed's name and unit are given
+Every value below is copied from NEST's ``hpc_benchmark.py`` (the seed: NEST 2.x's
+``examples/nest/hpc_benchmark.py``); the seed's name and unit are given
 beside each entry where they differ from PyNN's.  Quantities derived from
 these (JE in nA, the external rate, CE, CI, ...) are *computed* in
 :mod:`pynn_hpc.derived`, never copied.

@@ -356,7 +356,7 @@ def prepare_run(output="results", backend="nest", preset=None, *, scale=None,
 def run_to(output="results", backend="nest", preset=None, **options):
     """A run of the network written to ``output``, as ``pynn-hpc run`` makes it:
     :func:`prepare_run` (same arguments; bad input raises ParameterError before anything is
-    built or written), then :meth:`PreparedRun.run`.  Returns :class:`Written`.
+    built or written), then :meth:`PreparedRun.run`.  Returns :class:`Written`::
 
         written = protocol.run_to("out", backend="nest", preset="teaching", seed=2)
         written.results["rate_hz"], written.path        # results.json
