@@ -4,8 +4,8 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from pynn_hpc import parameters as P
-from pynn_hpc.derived import derive
-from pynn_hpc.errors import ParameterError, psc_per_psp
+from pynn_hpc.derived import derive, psc_per_psp
+from pynn_hpc.errors import ParameterError
 
 
 def test_seed_numbers_at_scale_1():
