@@ -139,8 +139,9 @@ def mean_current_ratio(spikes_per_step, weight=None, scale=None, steps=200000, s
     """Mean current of sPyNNaker's alpha synapse under Poisson input at ``spikes_per_step``, over
     the exact alpha current's mean ``rate weight e tau_syn`` (PyNN's IF_curr_alpha, continuous time).
 
-    Integer counterpart of port.py's ``alpha_current_ratio`` (a float re-implementation that
-    compares with the unit-area exact current, i.e. without the 1 / (e tau) factor).
+    The integer model of the board's arithmetic; its float counterpart, which compares with the
+    unit-area exact current (without the 1 / (e tau) factor), is ``alpha_current_ratio`` in
+    tests/test_spinnaker_numerics.py.  port.json's ``known_differences`` quotes this ratio.
     The synapse is linear in its inputs for a given pattern of non-empty steps, so with
     Poisson input the ratio depends on the load only: :func:`correction` inverts it.
     """
