@@ -13,13 +13,10 @@ import argparse
 import importlib.metadata
 import json
 import math
-import os
-import signal
 import sys
-import time
 from pathlib import Path
 
-from pynn_hpc import backends
+from pynn_hpc import backends, stopping
 from . import parameters as P, presets
 from pynn_hpc.backends import launcher
 from .errors import ParameterError
@@ -41,17 +38,10 @@ def _number(text):
     return value
 
 
-def _say(line):
-    """One line on stderr in one write: under mpirun another rank's abort may end this
-    process between two writes (``print`` writes the text and its newline separately)."""
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
-
-
 def _fail(message):
     """One line on stderr (from the launcher's rank 0 only, under mpirun), exit code 2."""
     if launcher.rank() == 0:
-        _say(f"pynn-hpc: error: {message}")
+        stopping.say(f"pynn-hpc: error: {message}")
     return 2
 
 
@@ -346,64 +336,14 @@ def cmd_info(args):
     return 1 if broken else 0
 
 
-class Interrupted(Exception):
-    """SIGINT or SIGTERM arrived: raised by the handler wherever Python runs next."""
-
-    def __init__(self, signum):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _interrupt(signum, frame):
-    raise Interrupted(signum)
-
-
-def _abort_all_ranks(code):
-    """Under MPI, end every rank now (a rank left waiting in a collective would hang)."""
-    from pynn_hpc.backends import launcher
-    if launcher.size() > 1:
-        from mpi4py import MPI
-        MPI.COMM_WORLD.Abort(code)
-
-
 def main(argv=None):
-    """Parse, dispatch, and stop at once on SIGINT/SIGTERM (exit 128 + signal, one line;
-    the process ends there, without the simulator's teardown).
-
-    The simulators run in C and see Python's signal handlers only between ``run`` calls,
-    which is why runs advance in short chunks (:mod:`pynn_hpc.progress`).  Under MPI, a rank
-    that fails or is interrupted prints one line and aborts every rank: no hang.
-    """
-    from pynn_hpc.backends import launcher
+    """Parse, then run the command under :func:`pynn_hpc.stopping.guarded`: SIGINT/SIGTERM
+    stop it at once (exit 128 + signal, one line), and under MPI a rank that fails or is
+    interrupted prints one line and aborts every rank."""
     args = build_parser().parse_args(argv)
     commands = {"run": cmd_run, "estimate": cmd_estimate, "replay": cmd_replay,
                 "compare": cmd_compare, "plot": cmd_plot, "info": cmd_info}
-    try:
-        previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:                  # not the main thread: leave signals alone
-        previous = {}
-    try:
-        return commands[args.command](args)
-    except Interrupted as stop:
-        code = 128 + stop.signum
-        if launcher.rank() == 0:
-            _say(f"pynn-hpc: interrupted by {signal.Signals(stop.signum).name}: stopped, "
-                 "the unfinished run wrote no results.json")
-        else:
-            time.sleep(0.2)         # rank 0 says the line before any rank's abort ends it
-        _abort_all_ranks(code)
-        sys.stdout.flush()
-        os._exit(code)      # now: the simulator's teardown would delay the exit
-    except Exception as err:
-        if launcher.size() <= 1:
-            raise
-        _say(f"pynn-hpc: error on MPI rank {launcher.rank()} of {launcher.size()}, aborting "
-             f"every rank: {type(err).__name__}: {err}".splitlines()[0])
-        _abort_all_ranks(1)
-        return 1
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+    return stopping.guarded(commands[args.command], args)
 
 
 if __name__ == "__main__":
