@@ -279,7 +279,9 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
                 ((m, slice(None)) for m in self._matrices):
             vec = h.Vector()
             m.get_weights(vec)
-            out.append(vec.as_numpy()[at])
+            # a copy: as_numpy() is a view of vec's buffer that does not keep vec alive, and
+            # vec is freed when the next matrix rebinds it (garbage, or SIGSEGV, with threads)
+            out.append(np.array(vec.as_numpy()[at]))
         return np.concatenate(out) if out else np.array([])
 
     def _values(self, names, positions=None, indices=None):
