@@ -8,12 +8,15 @@
     progress.simulate(sim, 250.0, "simulate")      # runs sim in chunks, shows the bar
 
 The simulators run in C and return to Python only when a ``run`` call ends, so a long
-``run`` would hold back both the progress bar and Ctrl-C (the signal handlers of
-:mod:`pynn_hpc.cli` raise only once Python runs again).  ``simulate`` therefore advances in
-chunks of about ``CHUNK_SECONDS`` of wall-clock time: each chunk's length in simulated time
-follows from the previous chunk's speed.  Chunks are whole time steps, and under MPI every
-process runs the chunks rank 0 chose (each chunk is a collective ``run``).  A backend whose
-``run`` calls are expensive sets ``CHUNKED_RUN = False`` in its module
+``run`` would hold back the progress bar, and a signal would have to wait for
+:mod:`pynn_hpc.stopping`'s supervisor to kill the process.  ``simulate`` therefore advances in
+chunks of about ``CHUNK_SECONDS`` of wall-clock time.  The cost of a step can jump a
+thousandfold from one chunk to the next (a small network that bursts), so a chunk is sized from
+the *highest* cost per step seen recently, not from the last chunk's: that estimate follows a
+rise at once and forgets it with a half-life of ``COST_HALF_LIFE`` seconds of cheaper running,
+and a chunk grows at most ``GROWTH``-fold over the previous one.  Chunks are whole time steps,
+and under MPI every process runs the chunks rank 0 chose (each chunk is a collective ``run``).
+A backend whose ``run`` calls are expensive sets ``CHUNKED_RUN = False`` in its module
 (see :mod:`pynn_hpc.backends`): it is then run in one call, with a line before and after.
 A backend whose chunks are cheaper another way than through ``sim.run`` offers
 ``chunked_runs()``, a context manager yielding ``run(ms)`` (NEST: Prepare once, Run per chunk,
@@ -23,19 +26,22 @@ A chunk costs the simulator's per-call overhead, small against ``CHUNK_SECONDS``
 simulation, and the spikes are the same in chunks or in one run:
 ``benchmarks/chunked_run.py`` measures both.
 
-On a terminal the bar is tqdm's; otherwise plain lines (at most one per ``PLAIN_EVERY``
-seconds, and the last).  Under MPI only rank 0 prints (the caller passes ``enabled``).
+On a terminal the bar is tqdm's; otherwise plain lines, one after the first chunk that ends
+``PLAIN_EVERY`` seconds after the previous line (so lines come at most ``PLAIN_EVERY`` plus one
+chunk apart), and the last.  Under MPI only rank 0 prints (the caller passes ``enabled``).
 """
 import contextlib
 import sys
 import time
 
-#: wall-clock seconds a chunk aims at: Ctrl-C waits at most about this long
+#: wall-clock seconds a chunk aims at: a signal is handled about this long after it arrives
 CHUNK_SECONDS = 0.5
-#: a chunk grows at most this much over the previous one (the first ones are cheap)
-GROWTH = 4.0
+#: a chunk grows at most this much over the previous one
+GROWTH = 2.0
+#: seconds of wall time over which the cost estimate halves when steps become cheaper
+COST_HALF_LIFE = 30.0
 #: seconds between plain progress lines when stderr is not a terminal
-PLAIN_EVERY = 10.0
+PLAIN_EVERY = 5.0
 
 
 def chunked(sim):
@@ -59,6 +65,7 @@ class Progress:
         self.stream = sys.stderr if stream is None else stream
         self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
         self._t0 = time.perf_counter()
+        self._cost = 0.0            # s per step: the highest recently seen (kept across phases)
 
     def line(self, text):
         if self.enabled:
@@ -93,8 +100,10 @@ class Progress:
                 bar.close()
 
     def _chunks(self, sim, run, steps, dt, name, bar):
-        """Chunks of ~CHUNK_SECONDS of wall time, sized from the previous chunk's speed."""
+        """Chunks of at most ~CHUNK_SECONDS of wall time at the highest recent cost per step."""
         done, chunk = 0, 10                   # steps; the first chunk is 1 ms
+        if self._cost > 0:
+            chunk = self._next(chunk)
         start = last_line = time.perf_counter()
         while done < steps:
             chunk = _shared(sim, min(chunk, steps - done))
@@ -102,8 +111,8 @@ class Progress:
             run(chunk * dt)
             wall = time.perf_counter() - t0
             done += chunk
-            per_step = wall / chunk
-            chunk = int(max(1, min(GROWTH * chunk, CHUNK_SECONDS / max(per_step, 1e-9))))
+            self._cost = max(wall / chunk, self._cost * 0.5 ** (wall / COST_HALF_LIFE))
+            chunk = self._next(chunk)
             if bar is not None:
                 bar.update(round(done * dt, 6) - bar.n)
             elif self.enabled and (time.perf_counter() - last_line >= PLAIN_EVERY
@@ -113,3 +122,8 @@ class Progress:
                 left = elapsed / done * (steps - done)
                 self.line(f"{name} {100.0 * done / steps:3.0f} % ({done * dt:g} of "
                           f"{steps * dt:g} ms), {elapsed:.0f} s elapsed, {left:.0f} s left")
+
+    def _next(self, chunk):
+        """The next chunk's steps: CHUNK_SECONDS at the cost estimate, at most GROWTH x
+        ``chunk``, at least one step."""
+        return int(max(1, min(GROWTH * chunk, CHUNK_SECONDS / max(self._cost, 1e-9))))

@@ -1,15 +1,50 @@
 """Stopping on a signal, whatever the simulator is doing: exit 128 + signal, one line.
 
-The simulators run in C and see Python's signal handlers only between ``run`` calls,
-which is why runs advance in short chunks (:mod:`pynn_hpc.progress`).  Under MPI, a rank
-that fails or is interrupted prints one line and aborts every rank: no hang.
+A simulator runs in C and holds the interpreter while it does: Python's signal handlers (and
+any Python thread) wait until the C call returns, which may be minutes.  So the command
+``pynn-hpc`` runs its work in a child process and stays, as the process the shell or
+``mpirun`` started, a *supervisor* that only waits::
+
+    pynn-hpc (supervisor: the pid the caller sees, the exit code it gets)
+      \\- pynn-hpc (worker: parses nothing more, imports the simulator, does the command)
+
+On SIGINT or SIGTERM the supervisor says the one line, passes the signal on, and gives the
+worker ``GRACE_S`` to stop by itself (a run does, between two chunks of
+:mod:`pynn_hpc.progress`); a worker still in a long C call after that is killed, with every
+process it started.  The supervisor then exits 128 + signal.  Nothing is lost by the kill: what
+a command writes is complete or not there.  A worker ended by another signal (the kernel's
+out-of-memory SIGKILL, a crash's SIGSEGV) gets one line too, not silence.
+
+The worker dies with its supervisor (``PR_SET_PDEATHSIG``), so killing the supervisor (as
+``compare`` does with a run that does not stop, or ``mpirun`` on an abort) leaves nothing
+behind.  Under MPI each rank has its own supervisor; only rank 0's speaks, and a rank that fails
+or is interrupted aborts every rank: no hang.
+
+Supervision is for the command line only (``main()`` without arguments); a call of
+:func:`pynn_hpc.cli.main` from Python (tests) runs the command in its own process, where a
+signal stops it once Python runs again.  ``compare`` is not supervised either: it waits for
+its runs (each supervised) in Python and passes the signal on at once
+(:mod:`pynn_hpc.comparison`), and its process tree stays what its callers see.
 """
+import ctypes
 import os
 import signal
 import sys
+import threading
 import time
 
 from pynn_hpc.backends import launcher
+
+#: seconds a worker gets to stop by itself after a signal before it is killed
+GRACE_S = 1.0
+#: the signals that stop a command
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: what an interrupted command leaves, for its line
+_LEFT = {"run": "the unfinished run wrote no results.json",
+         "replay": "no replay.json written",
+         "compare": "no comparison written, finished runs kept"}
+
+_PR_SET_PDEATHSIG = 1           # linux/prctl.h
 
 
 def say(line):
@@ -31,6 +66,18 @@ def _interrupt(signum, frame):
     raise Interrupted(signum)
 
 
+def _ignore_signals():
+    """After the first signal: a second one (Ctrl-C reaches the whole process group, the
+    supervisor passes it on too) must not interrupt the stopping itself."""
+    for s in SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
+
+
+def _line(signum, command):
+    return (f"pynn-hpc: interrupted by {signal.Signals(signum).name}: stopped, "
+            + _LEFT.get(command, "nothing written"))
+
+
 def _abort_all_ranks(code):
     """Under MPI, end every rank now (a rank left waiting in a collective would hang)."""
     if launcher.size() > 1:
@@ -38,21 +85,133 @@ def _abort_all_ranks(code):
         MPI.COMM_WORLD.Abort(code)
 
 
-def guarded(command, args):
-    """``command(args)``, stopped at once on SIGINT/SIGTERM (exit 128 + signal, one line;
-    the process ends there, without the simulator's teardown)."""
+# -- the supervisor ---------------------------------------------------------------------
+
+def _descendants(pid):
+    """Every process below ``pid`` (from /proc: children first found, then theirs)."""
+    parents = {}
     try:
-        previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in entries:
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    parents.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(
+                        int(name))
+            except (OSError, IndexError, ValueError):
+                pass
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _kill_tree(pid):
+    for p in [pid] + _descendants(pid):
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _ended(pid, timeout):
+    """The worker's wait status once it has ended, or None after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.01)
+
+
+def _supervise(pid, command):
+    """The supervisor's whole life: wait for worker ``pid``; on a signal, stop it within
+    GRACE_S.  Never returns (exit code: the worker's, or 128 + signal)."""
+    rank0 = launcher.rank() == 0
+    try:
+        try:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+            _, status = os.waitpid(pid, 0)
+            _ignore_signals()
+        except Interrupted as stop:
+            _ignore_signals()
+            if rank0:
+                say(_line(stop.signum, command))
+            try:
+                os.kill(pid, stop.signum)
+            except OSError:
+                pass
+            if _ended(pid, GRACE_S) is None:
+                _kill_tree(pid)
+                os.waitpid(pid, 0)
+            os._exit(128 + stop.signum)
+        code = os.waitstatus_to_exitcode(status)
+        if code < 0:                    # ended by a signal the supervisor did not get
+            name = signal.Signals(-code).name
+            if rank0:
+                say(f"pynn-hpc: {command} ended by {name}"
+                    + (" (out of memory?)" if -code == signal.SIGKILL else ""))
+            code = 128 - code
+        elif code - 128 in SIGNALS and rank0:     # a signal sent to the worker alone
+            say(_line(code - 128, command))
+        os._exit(code)
+    except BaseException as exc:        # never a traceback, never a worker left behind
+        _kill_tree(pid)
+        os._exit(128 + exc.signum if isinstance(exc, Interrupted) else 1)
+
+
+def _become_worker(supervisor):
+    """In the worker: die with the supervisor (Linux), whatever kills it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != supervisor:      # it died before prctl took effect
+        os._exit(1)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+
+
+def _can_fork():
+    return (hasattr(os, "fork") and threading.current_thread() is threading.main_thread()
+            and threading.active_count() == 1)
+
+
+# -- the command ------------------------------------------------------------------------
+
+def guarded(command, args, supervise=False):
+    """``command(args)``, stopped on SIGINT/SIGTERM: exit 128 + signal, one line, the process
+    ends there without the simulator's teardown.  With ``supervise`` (the command line) the
+    command runs in a worker process that is killed if it does not stop within GRACE_S."""
+    name = getattr(args, "command", None)
+    try:
+        previous = {s: signal.signal(s, _interrupt) for s in SIGNALS}
     except ValueError:                  # not the main thread: leave signals alone
-        previous = {}
+        previous, supervise = {}, False
+    supervised = supervise and name != "compare" and _can_fork()
+    if supervised:
+        signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)   # until each side is ready
+        sys.stdout.flush()
+        sys.stderr.flush()
+        supervisor = os.getpid()
+        pid = os.fork()
+        if pid:
+            _supervise(pid, name)       # does not return
+        _become_worker(supervisor)
     try:
         return command(args)
     except Interrupted as stop:
+        _ignore_signals()
         code = 128 + stop.signum
-        if launcher.rank() == 0:
-            say(f"pynn-hpc: interrupted by {signal.Signals(stop.signum).name}: stopped, "
-                "the unfinished run wrote no results.json")
-        else:
+        if launcher.rank() == 0 and not supervised:     # a supervisor has said it
+            say(_line(stop.signum, name))
+        elif launcher.rank() != 0:
             time.sleep(0.2)         # rank 0 says the line before any rank's abort ends it
         _abort_all_ranks(code)
         sys.stdout.flush()
