@@ -343,7 +343,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     commands = {"run": cmd_run, "estimate": cmd_estimate, "replay": cmd_replay,
                 "compare": cmd_compare, "plot": cmd_plot, "info": cmd_info}
-    return stopping.guarded(commands[args.command], args)
+    return stopping.guarded(commands[args.command], args, supervise=argv is None)
 
 
 if __name__ == "__main__":
