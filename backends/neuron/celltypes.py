@@ -26,6 +26,12 @@ from pyNN.neuron import cells as pynn_cells
 from pyNN.neuron.standardmodels import cells as pynn_std_cells
 from pyNN.standardmodels import build_translations
 
+#: ms: the delay of every cell's recording NetCon (``rec``, no target: it delivers nothing).
+#: With threads, NEURON synchronises them at the smallest delay of any NetCon, these included,
+#: and PyNN under MPI refuses a smallest delay below setup's min_delay: NEURON's default 1 ms
+#: stopped ``--threads 2`` under ``mpirun`` at the model's 1.5 ms.  Large, so it never counts.
+RECORDING_DELAY = 1e9
+
 
 class ExactAlphaIF(pynn_cells.StandardIFStandardReceptors):
     """PyNN's StandardIF with AlphaISynExact receptors that follow the cell's tau_m."""
@@ -38,6 +44,7 @@ class ExactAlphaIF(pynn_cells.StandardIFStandardReceptors):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)     # (no attribute may be set before this)
         self.extra_synapses = []              # plastic synapses and extra drives of projections
+        self.rec.delay = RECORDING_DELAY
 
     def alpha_synapses(self):
         return [s for s in [getattr(self, "esyn", None), getattr(self, "isyn", None)]
@@ -79,6 +86,7 @@ class DrivePlaceholder:
         self.source_section = None
         self.spike_times = h.Vector(0)
         self.rec = h.NetCon(self.source, None)
+        self.rec.delay = RECORDING_DELAY
 
 
 class SpikeSourcePoisson(pynn_std_cells.SpikeSourcePoisson):

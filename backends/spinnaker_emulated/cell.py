@@ -15,6 +15,7 @@ from neuron import h, nrn  # noqa: E402
 from pyNN.neuron.standardmodels import cells as pynn_std_cells  # noqa: E402
 from pyNN.standardmodels import build_translations  # noqa: E402
 
+from pynn_hpc.backends.neuron.celltypes import RECORDING_DELAY  # noqa: E402
 from pynn_hpc.errors import ParameterError  # noqa: E402
 
 
@@ -77,6 +78,7 @@ class SpiNNakerIF(nrn.Section):
         self.mechanism = h.SpiNNakerLIFAlpha(0.5, sec=self)
         self.source = self.mechanism
         self.rec = h.NetCon(self.source, None)
+        self.rec.delay = RECORDING_DELAY          # (why: the NEURON backend's cells)
         self.spike_times = h.Vector(0)
         self.traces = defaultdict(list)
         self.recording_time = 0
