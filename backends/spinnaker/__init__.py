@@ -55,6 +55,7 @@ import time
 import types
 import warnings
 
+import pynn_hpc.analysis  # noqa: F401  (first: a writable matplotlib dir, which PyNN imports)
 from pynn_hpc.errors import ParameterError
 
 from . import board
@@ -155,7 +156,8 @@ def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1,
           time_scale_factor=TIME_SCALE_FACTOR, generate_data=None):
     """sPyNNaker's setup at ``time_scale_factor`` on the configured machine (or a virtual board).
 
-    A configured board must answer first (:func:`.board.probe`, 5 s); ``max_delay`` and
+    Its reports must be writable (:func:`.board.check_writable`) and a configured board must
+    answer (:func:`.board.probe`, 5 s); ``max_delay`` and
     ``threads`` do not apply to SpiNNaker.  ``generate_data`` (virtual board only): True to
     generate the data of any network, False to map only, None (default) to generate it for
     networks of at most :data:`DATA_GENERATION_MAX_SYNAPSES` synapses.
@@ -163,6 +165,7 @@ def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1,
     if time_scale_factor < 1:
         raise ParameterError(f"time_scale_factor must be >= 1 (got {time_scale_factor})")
     m = machine()
+    board.check_writable(m)
     board.probe(m)
     _state.clear()
     _state.update(machine=m, timestep=timestep, rng_seed=rng_seed, time_scale_factor=time_scale_factor,
@@ -435,9 +438,12 @@ def _map_only(skip):
 def check_fits(d, processes=1, options=None):
     """Before anything is built: the rule's parameters and the weights in SpiNNaker's fixed
     point, cores and SDRAM against the configured machine, and a configured board answers
-    (:func:`.board.probe`); ParameterError (one line) if not.  Host memory is not checked:
-    the host only describes the network (the synaptic matrices are built on the machine)."""
+    (:func:`.board.probe`), and sPyNNaker can write its reports (:func:`.board.check_writable`:
+    an unwritable HOME or XDG_CACHE_HOME); ParameterError (one line) if not.  Host memory is
+    not checked: the host only describes the network (the synaptic matrices are built on the
+    machine)."""
     m = machine()
+    board.check_writable(m)
     fit = port.check_fits(d, m, NEURONS_PER_CORE, options or {}, TIME_SCALE_FACTOR)
     board.probe(m)
     from .weight_dependence import binary_dirs, find_binary

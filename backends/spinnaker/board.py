@@ -4,8 +4,10 @@ sPyNNaker reads ``.spynnaker.cfg`` from the home directory (or ``appdirs``' user
 directories); without one it writes a template there and stops.  We never let it: without a
 user config the backend gives sPyNNaker a temporary one (removed at exit) for a **virtual
 board** (``virtual_board = True``, ``version = 5``), with its reports in
-``~/.cache/pynn_hpc/spinnaker_reports`` (the last 5 runs').  A user config is used as it is (a board by ``machine_name`` + ``version``,
-or a ``spalloc_server``), with sPyNNaker's reports where that config puts them.
+``${XDG_CACHE_HOME:-~/.cache}/pynn_hpc/spinnaker_reports`` (the last 5 runs').  A user config
+is used as it is (a board by ``machine_name`` + ``version``, or a ``spalloc_server``), with
+sPyNNaker's reports where that config puts them.  Where the reports go must be writable
+(:func:`check_writable`, before anything is built or written).
 
 A configured board must answer within :data:`PROBE_TIMEOUT_S` seconds, or the run stops
 with one line naming the address (sPyNNaker itself would retry for minutes):
@@ -153,6 +155,52 @@ def reports_dir():
     """Where sPyNNaker's reports of a virtual-board run go (it keeps the last 5 runs')."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "pynn_hpc", "spinnaker_reports")
+
+
+def _unwritable(directory):
+    """Why ``directory`` can neither be written nor created (None if it can; nothing is
+    created): the nearest existing directory on its way must be a writable directory."""
+    path = os.path.abspath(directory)
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    if not os.path.isdir(path):
+        return f"{path} is not a directory"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return f"{path} is not writable"
+    return None
+
+
+def report_parent(machine):
+    """(the directory sPyNNaker writes its ``reports`` folder into, what to change for another
+    one): ours (:func:`reports_dir`) for a virtual board without a user config, else the user
+    config's ``[Reports] default_report_file_path`` (``DEFAULT``: the current directory)."""
+    if machine.config_file is None:
+        which = "XDG_CACHE_HOME" if os.environ.get("XDG_CACHE_HOME") else "XDG_CACHE_HOME (or HOME)"
+        return reports_dir(), f"set {which} to a writable directory"
+    cfg = configparser.ConfigParser(inline_comment_prefixes=("#",))
+    cfg.read(machine.config_file)
+    path = _none(cfg.get("Reports", "default_report_file_path", fallback=None)) or "DEFAULT"
+    hint = (f"set [Reports] default_report_file_path in {machine.config_file} to a writable "
+            "directory")
+    if path == "DEFAULT":
+        return os.getcwd(), hint + ", or run from a writable directory"
+    return path, hint
+
+
+def check_writable(machine):
+    """ParameterError (one line: the directory, what to do) unless sPyNNaker can write its
+    reports and databases where ``machine``'s config puts them, and (for our virtual board)
+    the temporary config can be written.  Nothing is created."""
+    parent, hint = report_parent(machine)
+    why = _unwritable(parent)
+    if why:
+        raise ParameterError(f"sPyNNaker cannot write its reports into {parent} ({why}): {hint}")
+    if machine.config_file is None and _tmpdir is None:
+        try:
+            tempfile.gettempdir()   # (tries to write there, else the next candidate)
+        except OSError as err:
+            raise ParameterError(f"no writable temporary directory for sPyNNaker's config "
+                                 f"({err}): set TMPDIR to a writable directory") from None
 
 
 def virtual_config():

@@ -3,8 +3,9 @@
 
     $PYNN_HPC_SPINNAKER_DIR  or  ${XDG_CACHE_HOME:-~/.cache}/pynn_hpc/spinnaker_rule/<name>-<hash>/
 
-(a lock file keeps concurrent processes from building the same library twice).  Used for the
-fixed-point rule (:mod:`.fixedpoint`) and the neuron numerics (:mod:`.neuron_numerics`).
+(a lock file keeps concurrent processes from building the same library twice; a cache that
+holds the library is only read, and may be read-only).  Used for the fixed-point rule
+(:mod:`.fixedpoint`) and the neuron numerics (:mod:`.neuron_numerics`).
 """
 import ctypes
 import fcntl
@@ -31,6 +32,13 @@ def cache_root():
         return Path(os.environ["PYNN_HPC_SPINNAKER_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "pynn_hpc" / "spinnaker_rule"
+
+
+def _hint():
+    if os.environ.get("PYNN_HPC_SPINNAKER_DIR"):
+        return "set PYNN_HPC_SPINNAKER_DIR to a writable directory"
+    which = "XDG_CACHE_HOME" if os.environ.get("XDG_CACHE_HOME") else "XDG_CACHE_HOME (or HOME)"
+    return f"set {which} to a writable directory, or PYNN_HPC_SPINNAKER_DIR for this cache alone"
 
 
 def _compiler(what):
@@ -76,8 +84,8 @@ def load(name, sources, what, libs=()):
             root.mkdir(parents=True, exist_ok=True)
             lock = open(root / ".lock", "w")
         except OSError as err:
-            raise RuleBuildError(f"cannot write the SpiNNaker cache {root} ({err.strerror}): "
-                                 "set PYNN_HPC_SPINNAKER_DIR to a writable directory") from None
+            raise RuleBuildError(f"{what} is not built yet and its cache {root} cannot be "
+                                 f"written ({err.strerror}): {_hint()}") from None
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not so.exists():
