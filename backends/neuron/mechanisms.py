@@ -18,7 +18,9 @@ Every library is built with NEURON's ``nrnivmodl`` into
 in a sub-directory named after a hash of every source file, of the C headers on its
 include path and of the NEURON, PyNN and machine versions, so that a new version builds
 anew and an unchanged one never rebuilds.  Concurrent builds (MPI ranks) take a file
-lock; a library appears atomically (built in a temporary directory, then renamed).  A
+lock; a library appears atomically (built in a temporary directory, then renamed).  A cache
+that holds the library already is only read (it may be read-only); one that would need a
+build and cannot be written raises :class:`MechanismBuildError` naming it.  A
 failing build (no C/C++ compiler, an NMODL error) raises :class:`MechanismBuildError`
 (a :class:`~pynn_hpc.backends.BackendBroken`) with the first error lines of nrnivmodl's
 output on one line.  While it compiles, rank 0 says so on stderr (one line; a build
@@ -41,6 +43,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pynn_hpc.analysis  # noqa: F401  (before PyNN: matplotlib's cache, which PyNN imports,
+                          # in a writable directory, as this module puts NMODL's)
 from pynn_hpc.backends import BackendBroken, BackendUnavailable
 from pynn_hpc.backends.launcher import rank
 
@@ -97,6 +101,14 @@ def cache_root():
         return Path(os.environ["PYNN_HPC_NRNMECH_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "pynn_hpc" / "nrnmech"
+
+
+def cache_hint(variable):
+    """What to do about an unwritable cache whose root ``variable`` overrides (one clause)."""
+    if os.environ.get(variable):
+        return f"set {variable} to a writable directory"
+    which = "XDG_CACHE_HOME" if os.environ.get("XDG_CACHE_HOME") else "XDG_CACHE_HOME (or HOME)"
+    return f"set {which} to a writable directory, or {variable} for this cache alone"
 
 
 def library(directory):
@@ -163,8 +175,8 @@ def ensure_built(neuron_version, pynn_version, files=None, include_dirs=(OURS,))
         lock = open(root / ".lock", "w")
     except OSError as err:
         raise MechanismBuildError(
-            f"cannot write the NEURON mechanism cache {root} ({err.strerror}): "
-            "set PYNN_HPC_NRNMECH_DIR to a writable directory")
+            f"the NEURON mechanisms are not compiled yet and their cache {root} cannot be "
+            f"written ({err.strerror}): {cache_hint('PYNN_HPC_NRNMECH_DIR')}") from None
     if rank() == 0:     # the rank that builds may be another one: it holds the lock
         print(f"compiling NEURON mechanisms into {target} (once, 1-3 min) ...", file=sys.stderr,
               flush=True)
