@@ -37,3 +37,12 @@ def size():
 def rank():
     """This process's rank as the launcher numbers it (0 outside a launcher)."""
     return _first(1, 0) if launched_by_mpi() else 0
+
+
+def has_mpi4py():
+    """Whether mpi4py's ``MPI`` module is there, found without importing it (that starts MPI)."""
+    import importlib.util
+    try:
+        return importlib.util.find_spec("mpi4py.MPI") is not None
+    except (ImportError, ValueError):       # no mpi4py package (or a None in sys.modules)
+        return False

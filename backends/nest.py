@@ -29,6 +29,7 @@ import warnings
 
 import numpy as np
 
+import pynn_hpc.analysis  # noqa: F401  (first: a writable matplotlib dir, which NEST imports)
 from pynn_hpc.backends import launcher
 
 os.environ.setdefault("PYNEST_QUIET", "1")  # no banner
@@ -50,17 +51,26 @@ def has_mpi():
 
 
 def _check_mpi():
-    """A multi-rank launch of a NEST without MPI: one line naming the install script.
+    """A multi-rank launch that cannot work: one line naming the install script.
 
-    (NEST itself would print "[FATAL] ... not compiled with MPI support" on every rank and
-    exit with 127.)  Only rank 0 says it; every rank stops with exit code 2.
+    A NEST without MPI (NEST itself would print "[FATAL] ... not compiled with MPI support"
+    on every rank and exit with 127), or no mpi4py (pynn_hpc's ranks share rank 0's checks
+    and the run's chunks through it: every rank would fail with a traceback).  Checked
+    before NEST starts MPI; only rank 0 says it, every rank stops with exit code 2.
     """
-    if launcher.size() > 1 and not has_mpi():
-        from pynn_hpc.backends import BackendUnavailable
+    if launcher.size() <= 1:
+        return
+    from pynn_hpc.backends import BackendUnavailable
+    if not has_mpi():
         raise BackendUnavailable(
             f"this NEST was built without MPI and cannot run under mpirun with {launcher.size()} "
             "processes: run 'bash scripts/install_nest_mpi.sh' (builds NEST with MPI, ~12 min "
             "once), or run without mpirun and use --threads")
+    if not launcher.has_mpi4py():
+        raise BackendUnavailable(
+            f"running under mpirun with {launcher.size()} processes needs mpi4py, which is not "
+            "installed: run 'bash scripts/install_mpi.sh' (or pip install --no-binary mpi4py "
+            "mpi4py), or run without mpirun and use --threads")
 
 
 _check_mpi()

@@ -23,8 +23,8 @@ def init():
     except ImportError as err:
         from pynn_hpc.backends import BackendUnavailable
         raise BackendUnavailable(
-            f"running under mpirun needs mpi4py built against the system MPI ({err}): "
-            "pip install --no-binary mpi4py mpi4py") from err
+            f"running under mpirun needs mpi4py built against the system MPI ({err}): run "
+            "'bash scripts/install_mpi.sh' (or pip install --no-binary mpi4py mpi4py)") from err
     size = MPI.COMM_WORLD.Get_size()
     if size > 1:
         from neuron import h
