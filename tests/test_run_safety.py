@@ -1,19 +1,17 @@
-"""Runs that are repeated or interrupted, progress, MPI failures, per-node memory.
+"""Runs that are repeated, progress, MPI failures, per-node memory.
 
-Real NEST and NEURON in real subprocesses: a signal is sent with ``os.kill`` while the
-simulation runs, a rank made to fail under ``mpirun -np 2``.
+Real NEST and NEURON in real subprocesses: a rank made to fail under ``mpirun -np 2``.
+Signals (a run interrupted, also under MPI) are tests/test_stopping.py's.
 """
 import fcntl
 import json
 import os
 import pty
 import shutil
-import signal
 import struct
 import subprocess
 import sys
 import termios
-import time
 
 import pytest
 
@@ -24,12 +22,6 @@ CLI = [sys.executable, "-m", "pynn_hpc.cli"]
 SMALL = {"nest": ["--scale", "0.02", "--simtime", "60", "--presim", "20", "--seed", "1"],
          "neuron": ["--scale", "0.02", "--indegree-scale", "0.1", "--dc-rate", "0",
                     "--simtime", "60", "--presim", "20", "--seed", "5"]}
-#: built in seconds, a simulation phase of minutes: a signal sent in it must not wait for its end
-LONG = ["--scale", "0.02", "--indegree-scale", "0.1", "--dc-rate", "0", "--presim", "0",
-        "--simtime", "200000", "--seed", "5"]
-#: how long after a signal the process may take to end (a chunk is ~0.5 s of wall time; the
-#: machine is shared, so with margin: a single `run` call would take minutes)
-STOP_WITHIN_S = 5.0
 
 
 def cli(*args, prelude=None, mpi=None, **kw):
@@ -80,58 +72,6 @@ def test_overwrite_replaces_a_finished_run(tmp_path):
     assert r["seed"] == 2 and r["spikes_file"] == "spikes.nix"
     assert sorted(f.name for f in out.iterdir()) == ["results.json", "spikes.nix",
                                                      "weights_EE.npy"]   # the old spikes.pkl gone
-
-
-# -- interrupted runs -------------------------------------------------------------------
-
-def _start(*args):
-    return subprocess.Popen(CLI + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-
-
-def _wait_for(proc, text, timeout=300):
-    """Read stderr lines until one holds ``text`` (the progress lines say the phase)."""
-    seen, t0 = [], time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        if text in line:
-            return seen
-    proc.kill()
-    raise AssertionError(f"never saw {text!r}: {''.join(seen)}")
-
-
-@pytest.mark.serial
-@pytest.mark.parametrize("backend, signum", [("nest", signal.SIGINT), ("nest", signal.SIGTERM),
-                                             ("neuron", signal.SIGINT),
-                                             ("neuron", signal.SIGTERM)])
-def test_signal_during_simulation_stops_promptly(tmp_path, backend, signum):
-    out = tmp_path / "out"
-    if backend == "nest":           # a finished run there first: --overwrite removes it FIRST
-        assert cli("run", *SMALL["nest"], "--quiet", "--output", str(out)).returncode == 0
-        assert (out / "results.json").exists()
-    proc = _start("run", "--backend", backend, *LONG, "--overwrite", "--output", str(out))
-    try:
-        _wait_for(proc, "] simulate:")
-        time.sleep(1.5)                                # well into the simulation
-        assert proc.poll() is None
-        assert not (out / "results.json").exists()     # the old run's was removed before building
-        os.kill(proc.pid, signum)
-        t0 = time.monotonic()
-        stdout, stderr = proc.communicate(timeout=120)
-        elapsed = time.monotonic() - t0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 128 + signum
-    lines = [line for line in stderr.strip().splitlines() if "%" not in line]   # progress lines
-    assert len(lines) == 1 and signal.Signals(signum).name in lines[0], stderr
-    assert "Traceback" not in stderr
-    assert elapsed < STOP_WITHIN_S, f"{elapsed:.1f} s to stop"
-    assert not (out / "results.json").exists()
-    assert not [f.name for f in out.iterdir() if f.name.startswith(".")]      # no temporaries
 
 
 # -- progress ---------------------------------------------------------------------------
@@ -257,28 +197,3 @@ def test_spike_pair_rule_without_potentiation_is_refused_everywhere(nest_sim, ne
         messages.add(str(err.value))
         sim.SpikePairRule(tau_plus=15.0, tau_minus=30.0, A_plus=0.0, A_minus=0.0)   # no plasticity
     assert len(messages) == 1 and "A_plus = 0 with A_minus > 0" in messages.pop()
-
-
-@pytest.mark.serial
-def test_interrupt_under_mpi_ends_every_rank(tmp_path, neuron_sim):
-    mpirun = shutil.which("mpirun")
-    assert mpirun, "mpirun not found: the suite needs mpich (scripts/install_mpi.sh)"
-    out = tmp_path / "out"
-    proc = subprocess.Popen([mpirun, "-np", "2", *CLI, "run", "--backend", "neuron", *LONG,
-                             "--output", str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_for(proc, "] simulate:")
-        time.sleep(1.5)
-        os.kill(proc.pid, signal.SIGINT)            # to mpirun, which passes it to the ranks
-        t0 = time.monotonic()
-        _, stderr = proc.communicate(timeout=120)
-        elapsed = time.monotonic() - t0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130
-    lines = [line for line in ours(stderr) if "%" not in line]
-    assert len(lines) == 1 and "SIGINT" in lines[0] and "Traceback" not in stderr, stderr
-    assert elapsed < STOP_WITHIN_S, f"{elapsed:.1f} s to stop"
-    assert not (out / "results.json").exists()
