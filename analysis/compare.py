@@ -115,7 +115,9 @@ _NEEDED = ("backend", "seed", "presim_ms", "simtime_ms", "spikes_file", "weights
 
 def read_results(path):
     """``results.json`` of run directory ``path`` as a dict; RunError if missing or corrupt."""
+    from pynn_hpc.rundir import settle
     path = Path(path)
+    settle(path)                    # a swap its writer left half done (killed) is finished
     file = path / "results.json"
     if not file.is_file():
         raise RunError(f"{path} holds no results.json: give output directories of "
@@ -128,6 +130,13 @@ def read_results(path):
     if missing:
         raise RunError(f"{file} lacks '{missing[0]}': not the results.json of a "
                        "'pynn-hpc run'; run that directory again")
+    for key in ("spikes_file", "weights_file"):
+        name = results[key]
+        # a file of this run: a plain name in its directory, never another run's
+        if not isinstance(name, str) or not name or Path(name).name != name \
+                or name in (".", ".."):
+            raise RunError(f"{file}: '{key}' must name a file in {path} (got {name!r}): not "
+                           "the results.json of a 'pynn-hpc run'; run that directory again")
     return results
 
 

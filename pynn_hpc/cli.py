@@ -23,6 +23,13 @@ from .errors import ParameterError
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse's parser with one-line errors, and no abbreviated options: ``--simtim``
+    must not be taken for ``--simtime`` (a typo would start a full-size run)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog.split()[0]} --help)\n")
 
@@ -245,15 +252,29 @@ def cmd_estimate(args):
 
 
 def cmd_replay(args):
-    from . import replay as RP, results as R
+    from . import replay as RP, results as R, rundir
+    claim = None
     try:
         pre, post = RP.requested_trains(args.pre, args.post, args.rate, args.duration, args.seed)
         RP.check_delay(args.delay)
         for name in args.backends:
+            backends.check_name(name)
+        if args.output is not None:
+            rundir.check_path(args.output)
+        for name in args.backends:
             backends.load(name)
-        output = R.prepare_output(args.output) if args.output else None
+        if args.output is not None:          # locked while replaying; replay.json swapped in
+            claim = rundir.claim(args.output, finished=None, replaces=("replay.json",))
     except (ValueError, backends.BackendUnavailable) as err:
         return _fail(str(err))
+    try:
+        return _replay(args, RP, R, pre, post, claim)
+    finally:
+        if claim is not None:
+            claim.release()
+
+
+def _replay(args, RP, R, pre, post, claim):
     try:
         r = RP.compare(args.backends, pre, post, delay=args.delay)
     except (ParameterError, backends.BackendUnavailable) as err:  # e.g. no compiler for a rule
@@ -270,9 +291,10 @@ def cmd_replay(args):
         print(f"largest difference, {pair}: {diff:.2e} relative, "
               f"{r['max_abs_diff_pA'][pair]:.4g} pA"
               + (f" = {lsb:.2f} LSB" if lsb is not None else ""))
-    if output is not None:
-        R.write_json(output / "replay.json", r)
-        print(f"written: {output / 'replay.json'}")
+    if claim is not None:
+        R.write_json(claim.staged("replay.json"), r)
+        claim.commit()
+        print(f"written: {claim.path / 'replay.json'}")
     return 0
 
 
@@ -305,6 +327,10 @@ def cmd_compare(args):
 def cmd_plot(args):
     """The figure of a finished run (:mod:`pynn_hpc.analysis.run_figure`)."""
     from pynn_hpc.analysis import run_figure
+    for option, value in (("RUN_DIR", args.run_dir), ("--output", args.output)):
+        if value is not None and not value.strip():
+            return _fail(f"{option} must name a {'directory' if option == 'RUN_DIR' else 'file'}"
+                         " (got '')")
     try:
         path = run_figure.save(args.run_dir, args.output)
     except ValueError as err:           # RunError: no or a corrupt run; an unwritable output

@@ -101,6 +101,8 @@ def finished_run(run_dir, backend, seed, network):
     """True if ``run_dir`` holds a finished run of this backend, seed and network; False if no
     finished run; ParameterError if it holds a run of something else."""
     from pynn_hpc.analysis.compare import RunError, read_results
+    from pynn_hpc.rundir import settle
+    settle(run_dir)
     if not (run_dir / "results.json").exists():
         return False
     try:
@@ -511,23 +513,24 @@ def compare(request):
     output, and every finished run the output already holds).  Runs that fail are reported
     on stderr as they fail and listed in ``failed``; when too few runs finished for a verdict
     the comparison holds ``no_verdict_reason`` (and no ``statistics``)."""
-    from pynn_hpc import results as R
-    say = (lambda line: None) if request.quiet else (lambda line: print(line, flush=True))
-    failed = []
+    from pynn_hpc import rundir
+    from .seeds import check_seed
     jobs = request.jobs
     if jobs < 1:
         raise ParameterError(f"--jobs must be >= 1 (got {jobs}): the number of runs made at "
                              "a time")
     if len(set(request.seeds)) != len(request.seeds):
         raise ParameterError("--seeds must be different from each other")
+    for seed in request.seeds:
+        check_seed(seed, "--seeds")
+    output = rundir.check_path(request.output)
+    runs = None
     if request.runs:
         runs = load_runs(list(request.runs))
         _check_reference(_groups(runs), request.reference)
-        check_output(request.output)
-        output = R.prepare_output(request.output)
-        backend_names = list(dict.fromkeys(r["backend"] for r in runs))
+        network = None
     else:
-        from pynn_hpc import protocol
+        from pynn_hpc import estimate as E, protocol
         for b in request.backends:
             backends.check_name(b)          # unknown backend or variant: ParameterError
         if request.reference not in request.backends:
@@ -540,9 +543,33 @@ def compare(request):
             dc_rate=request.dc_rate, compensation=request.compensation,
             threads=request.threads, simtime=request.simtime, presim=request.presim,
             backend=request.reference)
-        output = request.output
-        check_output(output)
-        dirs, failed = make_runs(request, output, requested_network(d, stdp, opts), say)
+        n_runs = len(request.backends) * len(request.seeds)
+        E.check_time(d, opts["presim"] + opts["simtime"], opts["threads"],
+                     runs=math.ceil(n_runs / min(jobs, n_runs)),
+                     hint="fewer --seeds or --backends")
+        network = requested_network(d, stdp, opts)
+    check_output(output)
+    # locked while comparing; the report's files are written beside the old ones and
+    # swapped in at the end (the runs, in OUTPUT/runs, are each a run's own directory)
+    with rundir.claim(output, finished=None, replaces=COMPARISON_FILES) as claim:
+        c = _compare(request, claim, network, runs)
+        claim.commit()
+    return c
+
+
+#: the files of a comparison (the runs it made are in ``runs/``, kept)
+COMPARISON_FILES = ("comparison.json", "comparison.png", "report.html", "report.md",
+                    "figures", "replay.json")
+
+
+def _compare(request, claim, network, runs):
+    """:func:`compare` once its input is checked and ``claim`` holds the output."""
+    say = (lambda line: None) if request.quiet else (lambda line: print(line, flush=True))
+    failed, jobs, output = [], request.jobs, claim.staging
+    if runs is not None:
+        backend_names = list(dict.fromkeys(r["backend"] for r in runs))
+    else:
+        dirs, failed = make_runs(request, claim.path, network, say)
         runs = load_runs(dirs) if dirs else []
         backend_names = list(request.backends)
     groups = _groups(runs)

@@ -126,3 +126,56 @@ def check_fits(backend, d, processes=1, available=None, options=None, per_node=N
         f"predicted peak memory {need:,.0f} MB{where} exceeds the {available:,.0f} MB available "
         f"({est['n_connections']:,} connections on {backend}): try "
         + (" or ".join(hints) if hints else "a smaller network") + ", or --force")
+
+
+#: a floor under a run's wall time: no backend updates a neuron of this network, with its
+#: 20.9 kHz Poisson drive, for one simulated ms in less than this many microseconds on one
+#: thread.  Measured 2026-12-07 on the 2-core machine of the docs' measurements, 11,250
+#: neurons at indegree x 0.001 (almost no recurrent synapses), 1,000 ms, 1 thread:
+#: NEST 3.1 us, NEURON 13 us (``pynn-hpc run --scale 1 --indegree-scale 0.001 --dc-rate 0
+#: --simtime 1000 --presim 0``); the floor is 6x below the fastest, for faster machines.
+FLOOR_US_PER_NEURON_MS = 0.5
+#: a run predicted to take longer than this (wall-clock hours, at the floor) needs --force
+MAX_HOURS = 24.0
+
+
+def time_floor_s(d, simulated_ms, threads=1, processes=1):
+    """Seconds a run of ``d`` over ``simulated_ms`` takes at least (FLOOR_US_PER_NEURON_MS,
+    every thread and process perfectly used)."""
+    return (FLOOR_US_PER_NEURON_MS * 1e-6 * d.n_neurons * simulated_ms
+            / (max(1, threads) * max(1, processes)))
+
+
+def _duration(seconds):
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:,.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def cores():
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def check_time(d, simulated_ms, threads=1, processes=1, runs=1, force=False, hint="--force"):
+    """ParameterError unless ``runs`` runs of ``d`` over ``simulated_ms`` take less than
+    MAX_HOURS at the floor (:func:`time_floor_s`), and ``threads`` fit the cores, or ``force``
+    (``hint``: what the message suggests to go ahead anyway)."""
+    if force:
+        return
+    available = cores()
+    if threads > available:
+        raise ParameterError(f"--threads {threads} is more than this machine's {available} "
+                             f"cores (slower, not faster): use at most {available}"
+                             + (", or --force" if hint == "--force" else ""))
+    floor = runs * time_floor_s(d, simulated_ms, threads, processes)
+    if floor > MAX_HOURS * 3600:
+        what = f"{runs} runs of " if runs > 1 else ""
+        raise ParameterError(
+            f"{what}{d.n_neurons:,} neurons for {simulated_ms:g} ms would take at least "
+            f"{_duration(floor)} ({FLOOR_US_PER_NEURON_MS:g} us per neuron and ms on each of "
+            f"{threads * processes} thread(s)): shorten --simtime or --scale, or {hint}")

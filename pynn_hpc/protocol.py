@@ -24,9 +24,10 @@ from typing import NamedTuple
 import numpy as np
 
 from pynn_hpc import backends
-from . import parameters as P, presets
+from . import parameters as P, presets, rundir
 from .derived import Derived, derive
 from .errors import ParameterError
+from .seeds import check_seed
 from .network import connect, create
 from .progress import Progress
 from pynn_hpc.analysis.regime import assess
@@ -60,15 +61,38 @@ def check_stdp(stdp):
         raise ParameterError(f"--w0 must be > 0 nA (got {stdp['w0']})")
 
 
+#: the most threads per process any run may ask for (beyond the cores needs ``force``)
+MAX_THREADS = 1024
+#: the largest --scale: 11,250 x scale neurons must have 32-bit indices (NEST, NEURON, PyNN)
+MAX_SCALE = (2**31 - 1) / (P.NETWORK["NE"] + P.NETWORK["NI"])
+
+
+def on_grid(value, option, dt=P.RUN["dt"]):
+    """``value`` (ms) as a whole number of time steps; ParameterError naming the nearest."""
+    steps = value / dt
+    if abs(steps - round(steps)) > 1e-6 * max(1.0, abs(steps)):
+        raise ParameterError(f"{option} must be a whole number of time steps ({dt:g} ms): "
+                             f"{value:g} is not (use {round(steps) * dt:g})")
+    return round(steps)
+
+
 def check_run(threads, simtime, presim):
-    if not (isinstance(threads, int) and threads > 0):
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
         raise ParameterError(f"--threads must be a whole number > 0 (got {threads})")
+    if threads > MAX_THREADS:
+        raise ParameterError(f"--threads {threads} is more than {MAX_THREADS} threads per "
+                             "process: use MPI processes (mpirun -np) for more cores")
     _finite(simtime, "--simtime")
     _finite(presim, "--presim")
     if not simtime > 0:
         raise ParameterError(f"--simtime must be > 0 ms (got {simtime})")
     if not presim >= 0:
         raise ParameterError(f"--presim must be >= 0 ms (got {presim})")
+    if simtime < P.RUN["dt"] * (1 - 1e-9):
+        raise ParameterError(f"--simtime must be at least one time step, {P.RUN['dt']:g} ms "
+                             f"(got {simtime:g})")
+    on_grid(simtime, "--simtime")
+    on_grid(presim, "--presim")
 
 
 def configure(scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
@@ -120,8 +144,11 @@ def network_options(preset=None, *, scale=None, indegree_scale=None, dc_rate=Non
     for name, value in given.items():
         if value is not None:
             _number(value, _NUMBERS[name])
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise ParameterError(f"--seed must be a whole number (got {seed!r})")
+    if seed is not None:
+        check_seed(seed)
+    if scale is not None and scale > MAX_SCALE:
+        raise ParameterError(f"--scale {scale:g} is beyond {MAX_SCALE:,.0f}: more than 2^31 "
+                             "neurons have no 32-bit index")
     unknown = sorted(set(stdp or {}) - set(P.STDP))
     if unknown:
         raise ParameterError(f"unknown STDP parameter(s) {', '.join(unknown)}: the rule's are "
@@ -269,14 +296,25 @@ class PreparedRun:
     quiet: bool = True
     own_fit: bool = False       # the backend checked the fit itself (its ``check_fits`` hook)
     fit: dict = None            # ... and this is its answer, results.json's ``estimate``
+    claim: object = None        # rank 0: the output locked and staged (:class:`.rundir.Claim`)
 
     def run(self):
         """Build, run and measure the network (:func:`run`), then write on MPI rank 0:
         ``port.json`` (a backend's ``port_report``), the spikes, the weight sample and
-        ``results.json`` (last: when it exists, the run finished).  Returns :class:`Written`.
+        ``results.json`` (last: when it exists, the run finished), all into the output's
+        staging directory, swapped in once complete (:mod:`pynn_hpc.rundir`): a run that
+        fails or is interrupted leaves the directory's previous run as it was.  The output's
+        lock is released at the end.  Returns :class:`Written`.
 
         Errors from here on are the simulation's, not the request's: under MPI they must end
         every rank (the CLI aborts them), so they are not turned into ParameterError."""
+        try:
+            return self._run()
+        finally:
+            if self.claim is not None:
+                self.claim.release()
+
+    def _run(self):
         from pynn_hpc import estimate as E, results as R
         sim, (opts, d, stdp), name = self.sim, self.network, self.backend
         rank0 = sim.rank() == 0
@@ -293,15 +331,20 @@ class PreparedRun:
                              stdp=stdp, compensation=self.compensation, progress=progress)
         if not rank0:
             return Written()
-        port, port_path = results.pop("port", None), None
+        staging = self.claim.staging
+        port, port_path, path = results.pop("port", None), None, None
         if port is not None:
-            port_path = R.write_json(self.output / "port.json", port)
-        if not backends.hook(sim, "produces_data")():
+            R.write_json(staging / "port.json", port)
+            port_path = self.output / "port.json"
+        if backends.hook(sim, "produces_data")():
+            results["preset"] = self.preset
+            results["estimate"] = self.fit if self.own_fit else E.estimate(
+                name, d, results["mpi_processes"])
+            R.write(staging, results, block, spikes_format=self.spikes_format)
+            path = self.output / "results.json"
+        self.claim.commit()
+        if path is None:
             return Written(port=port, port_path=port_path)   # mapped only: no results.json
-        results["preset"] = self.preset
-        results["estimate"] = self.fit if self.own_fit else E.estimate(
-            name, d, results["mpi_processes"])
-        path = R.write(self.output, results, block, spikes_format=self.spikes_format)
         return Written(results, path, port, port_path)
 
 
@@ -314,12 +357,14 @@ def prepare_run(output="results", backend="nest", preset=None, *, scale=None,
     The network (:func:`network_options`: preset, options, ``backend``), the backend loaded
     (BackendUnavailable if it cannot be), no more MPI processes than neurons, that the network
     fits (the backend's ``check_fits`` hook, else this host's memory per node unless
-    ``force``), and ``output`` claimed (:func:`pynn_hpc.results.claim_output`: a finished run
-    there is refused, or removed first with ``overwrite``).  Rank 0 checks the machine and the
+    ``force``), and ``output`` claimed (:func:`pynn_hpc.rundir.claim`: locked against other
+    writers; a finished run there is refused, or with ``overwrite`` replaced once the new
+    run is complete).  Rank 0 checks the machine and the
     output, every MPI rank raises the same ParameterError.  ``spikes_format``: ``"nix"`` or
     ``"pickle"`` (:func:`pynn_hpc.results.write`); ``quiet``: no progress on stderr.
     """
     from pynn_hpc import estimate as E, results as R
+    rundir.check_path(output)
     network = network_options(preset, scale=scale, indegree_scale=indegree_scale,
                               dc_rate=dc_rate, compensation=compensation, threads=threads,
                               simtime=simtime, presim=presim, seed=seed, stdp=stdp,
@@ -330,7 +375,7 @@ def prepare_run(output="results", backend="nest", preset=None, *, scale=None,
     d, stdp = network.derived, network.stdp
     sim = backends.load(backend)
     n = sim.num_processes()
-    error = fit = fits = None
+    error = fit = fits = claim = None
     if n > d.n_neurons:
         error = (f"{n} MPI processes for {d.n_neurons} neurons: "
                  f"use at most {d.n_neurons} (mpirun -np) or a larger --scale")
@@ -339,10 +384,14 @@ def prepare_run(output="results", backend="nest", preset=None, *, scale=None,
             fits = backends.hook(sim, "check_fits")    # a backend's own, or host memory
             if fits is not None:
                 fit = fits(d, n, options=stdp)
-            elif not force:
-                E.check_fits(backend, d, n, options=stdp,
-                             per_node=E.processes_per_node(n, processes_per_node))
-            output = R.claim_output(output, overwrite)
+            else:                                     # a host simulator: memory and time
+                if not force:
+                    E.check_fits(backend, d, n, options=stdp,
+                                 per_node=E.processes_per_node(n, processes_per_node))
+                opts = network.options
+                E.check_time(d, opts["presim"] + opts["simtime"], opts["threads"], n,
+                             force=force)
+            claim = rundir.claim(output, overwrite)
         except ParameterError as err:
             error = str(err)
     error = _rank_zero(sim, error)
@@ -350,7 +399,7 @@ def prepare_run(output="results", backend="nest", preset=None, *, scale=None,
         raise ParameterError(error)
     return PreparedRun(sim, backend, network, Path(output), preset=preset,
                        compensation=compensation, spikes_format=spikes_format, quiet=quiet,
-                       own_fit=fits is not None, fit=fit)
+                       own_fit=fits is not None, fit=fit, claim=claim)
 
 
 def run_to(output="results", backend="nest", preset=None, **options):

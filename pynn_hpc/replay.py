@@ -23,22 +23,46 @@ from . import parameters as P
 from .derived import derive
 from .network import spike_pair_parameters, stdp_synapse
 from .reference import power_law_weights
+from .seeds import check_seed
+
+
+#: the latest spike time (ms) and the longest --duration a replay takes: 10^8 time steps of
+#: one synapse (NEST about a minute)
+MAX_TIME_MS = 1e7
+#: the most spikes per train
+MAX_SPIKES = 10**6
+#: the longest synaptic delay (ms): a simulator's ring buffers grow with it
+MAX_DELAY_MS = 100.0
+#: the highest --rate (Hz) of generated trains (at most one spike per time step)
+MAX_RATE_HZ = 1000.0
 
 
 def check_times(times, name, timestep=P.RUN["dt"]):
-    """Spike times (ms) on the time grid: increasing, from two time steps on.
+    """Spike times (ms) on the time grid: increasing, from two time steps on, at most
+    MAX_TIME_MS and MAX_SPIKES.  Times off the grid are refused, not rounded.
 
     (A spike source needs one step to emit a spike, so the earliest is at 2 dt.)
     """
     try:
         t = np.asarray(times, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{name} spike times must be a list of numbers") from None
     if t.ndim != 1 or not np.all(np.isfinite(t)):
-        raise ValueError(f"{name} spike times must be a list of numbers")
+        raise ValueError(f"{name} spike times must be a list of finite numbers")
+    if t.size > MAX_SPIKES:
+        raise ValueError(f"{name} has {t.size:,} spikes: at most {MAX_SPIKES:,} per train")
     if t.size and t.min() < 0:
         raise ValueError(f"{name} spike times must be non-negative (got {t.min():g})")
-    grid = np.round(t / timestep) * timestep
+    if t.size and t.max() > MAX_TIME_MS:
+        raise ValueError(f"{name} spike times must be at most {MAX_TIME_MS:g} ms (got "
+                         f"{t.max():g}): a replay checks a rule, not hours of activity")
+    steps = t / timestep
+    off = np.abs(steps - np.round(steps)) > 1e-6 * np.maximum(1.0, steps)
+    if np.any(off):
+        first = t[np.argmax(off)]
+        raise ValueError(f"{name} spike times must be on the {timestep:g} ms time grid: "
+                         f"{float(first)!r} is not (use {np.round(first / timestep) * timestep:g})")
+    grid = np.round(steps) * timestep
     if np.any(np.diff(grid) <= 0):
         raise ValueError(f"{name} spike times must be strictly increasing, "
                          f"at least one time step ({timestep} ms) apart")
@@ -48,7 +72,8 @@ def check_times(times, name, timestep=P.RUN["dt"]):
 
 
 def check_delay(delay, timestep=P.RUN["dt"], name="--delay"):
-    """The synaptic delay (ms): a whole number of time steps, at least one."""
+    """The synaptic delay (ms): a whole number of time steps, at least one, at most
+    MAX_DELAY_MS."""
     try:
         d = float(delay)
     except (TypeError, ValueError):
@@ -57,6 +82,8 @@ def check_delay(delay, timestep=P.RUN["dt"], name="--delay"):
     if not np.isfinite(d) or d < timestep - 1e-9 or abs(steps - round(steps)) > 1e-6:
         raise ValueError(f"{name} must be a whole number of time steps ({timestep:g} ms), at "
                          f"least one (got {delay:g} ms)")
+    if d > MAX_DELAY_MS:
+        raise ValueError(f"{name} must be at most {MAX_DELAY_MS:g} ms (got {delay:g})")
     return round(steps) * timestep
 
 
@@ -81,8 +108,16 @@ def requested_trains(pre_file=None, post_file=None, rate=20.0, duration=1000.0, 
     if pre_file is not None:
         pre, post = read_times(pre_file), read_times(post_file)
     else:
-        if not (rate > 0 and duration > 0):
-            raise ValueError("--rate and --duration must be > 0")
+        if not 0 < rate <= MAX_RATE_HZ:
+            raise ValueError(f"--rate must lie in (0, {MAX_RATE_HZ:g}] Hz (got {rate:g})")
+        if not 0 < duration <= MAX_TIME_MS:
+            raise ValueError(f"--duration must lie in (0, {MAX_TIME_MS:g}] ms (got "
+                             f"{duration:g}): a replay checks a rule, not hours of activity")
+        if rate * duration / 1000.0 > MAX_SPIKES:
+            raise ValueError(f"--rate {rate:g} Hz for --duration {duration:g} ms makes about "
+                             f"{rate * duration / 1000.0:,.0f} spikes per train: at most "
+                             f"{MAX_SPIKES:,}")
+        check_seed(seed)
         pre, post = poisson_trains(rate, duration, seed)
     return check_times(pre, "--pre"), check_times(post, "--post")
 

@@ -1,53 +1,17 @@
-"""Results of a run: written atomically, only by MPI rank 0."""
+"""Results of a run: written atomically, only by MPI rank 0 (into the staging directory of
+:mod:`pynn_hpc.rundir`, swapped in when complete)."""
 import json
 import math
 import os
 import tempfile
 from pathlib import Path
 
-from .errors import ParameterError
-
 
 def prepare_output(path):
-    """Create ``path`` if needed and check it is writable, before any simulation starts."""
-    path = Path(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
-            pass
-    except OSError as err:
-        raise ParameterError(
-            f"--output {path} cannot be written ({err.strerror}): choose a writable directory")
-    return path
-
-
-def claim_output(path, overwrite=False):
-    """``prepare_output`` for a new run: refuse a directory that holds a finished run.
-
-    With ``overwrite`` the old ``results.json`` is removed first (then the files it names),
-    so that "results.json exists" keeps meaning "the run in this directory finished".
-    """
-    path = Path(path)
-    finished = path / "results.json"
-    if finished.exists() and not overwrite:
-        raise ParameterError(f"--output {path} holds a finished run (results.json): choose "
-                             "another directory, or add --overwrite to replace it")
-    path = prepare_output(path)
-    if finished.exists():
-        try:
-            old = json.loads(finished.read_text())
-        except (OSError, ValueError):
-            old = {}
-        try:
-            finished.unlink()
-            for key in ("spikes_file", "weights_file"):
-                name = old.get(key) if isinstance(old, dict) else None
-                if isinstance(name, str) and Path(name).name == name:
-                    (path / name).unlink(missing_ok=True)
-        except OSError as err:
-            raise ParameterError(f"--overwrite: cannot remove the old run in {path} "
-                                 f"({err.strerror})")
-    return path
+    """Create ``path`` if needed and check it is writable, before any simulation starts
+    (:func:`pynn_hpc.rundir.writable`)."""
+    from .rundir import writable
+    return writable(path)
 
 
 def _atomic_write(path, write):

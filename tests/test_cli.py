@@ -204,7 +204,9 @@ def test_replay_from_files_and_generated(tmp_path):
 
 
 @pytest.mark.parametrize("content, says", [("5 3 8", "increasing"), ("-1 2 3", "non-negative"),
-                                           ("1 2 abc", "not a list"), ("0.05 1", ">= 0.2")])
+                                           ("1 2 abc", "not a list"), ("0.1 1", ">= 0.2"),
+                                           ("0.25 1", "time grid"),
+                                           ("10 6e9", "at most")])
 def test_replay_bad_files(tmp_path, content, says):
     (tmp_path / "pre.txt").write_text(content)
     (tmp_path / "post.txt").write_text("10 20")
