@@ -47,9 +47,12 @@ _LEFT = {"run": "the unfinished run wrote no results.json",
 _PR_SET_PDEATHSIG = 1           # linux/prctl.h
 
 
-def say(line):
+def say(line, clear=False):
     """One line on stderr in one write: under mpirun another rank's abort may end this
-    process between two writes (``print`` writes the text and its newline separately)."""
+    process between two writes (``print`` writes the text and its newline separately).
+    ``clear``: on a terminal, first clear the line (a worker's progress bar may be on it)."""
+    if clear and getattr(sys.stderr, "isatty", lambda: False)():
+        line = "\r\x1b[K" + line
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
 
@@ -142,7 +145,7 @@ def _supervise(pid, command):
         except Interrupted as stop:
             _ignore_signals()
             if rank0:
-                say(_line(stop.signum, command))
+                say(_line(stop.signum, command), clear=True)
             try:
                 os.kill(pid, stop.signum)
             except OSError:
@@ -156,10 +159,10 @@ def _supervise(pid, command):
             name = signal.Signals(-code).name
             if rank0:
                 say(f"pynn-hpc: {command} ended by {name}"
-                    + (" (out of memory?)" if -code == signal.SIGKILL else ""))
+                    + (" (out of memory?)" if -code == signal.SIGKILL else ""), clear=True)
             code = 128 - code
         elif code - 128 in SIGNALS and rank0:     # a signal sent to the worker alone
-            say(_line(code - 128, command))
+            say(_line(code - 128, command), clear=True)
         os._exit(code)
     except BaseException as exc:        # never a traceback, never a worker left behind
         _kill_tree(pid)
@@ -200,10 +203,15 @@ def guarded(command, args, supervise=False):
         sys.stdout.flush()
         sys.stderr.flush()
         supervisor = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:                 # no process to spare: run it here, unsupervised
+            pid, supervised = None, False
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
         if pid:
             _supervise(pid, name)       # does not return
-        _become_worker(supervisor)
+        if supervised:
+            _become_worker(supervisor)
     try:
         return command(args)
     except Interrupted as stop:
