@@ -35,6 +35,10 @@ CHIPS = {3: 4, 5: 48}
 #: (weight + control half-words) plus per row a header and the presynaptic trace
 BYTES_PER_SYNAPSE = 4
 ROUTING_ENTRIES_PER_CHIP = 1023
+#: synapses in one row of a synaptic matrix (one presynaptic neuron to the neurons of one core):
+#: sPyNNaker 7.4.1's population table holds rows of at most 256 words, one per static synapse;
+#: a plastic row's header leaves 254 (its SynapseRowTooBigException says so)
+ROW_MAXIMUM = {"static": 256, "plastic": 254}
 
 
 # -- before the first run -----------------------------------------------------------------
@@ -115,6 +119,23 @@ def needs(d, neurons_per_core, tsf):
     return cores, sdram
 
 
+def check_rows(d, neurons_per_core):
+    """ParameterError unless every row fits (:data:`ROW_MAXIMUM`), at the row length sPyNNaker
+    provisions (:func:`_row_maximum`): a small network at a large indegree draws one neuron's
+    inputs many times from few neurons, and sPyNNaker would stop while mapping it."""
+    for pre, post, n_pre, n_post, indegree, kind in (
+            ("E", "E", d.NE, d.NE, d.CE, "plastic"), ("I", "E", d.NI, d.NE, d.CI, "static"),
+            ("E", "I", d.NE, d.NI, d.CE, "static"), ("I", "I", d.NI, d.NI, d.CI, "static")):
+        per_core = min(neurons_per_core, n_post)
+        row = _row_maximum(n_pre, n_post, indegree, per_core)
+        if row > ROW_MAXIMUM[kind]:
+            raise ParameterError(
+                f"sPyNNaker cannot map this network: an {pre} neuron makes up to {row} {kind} "
+                f"synapses onto the {per_core} {post} neurons of one core (indegree {indegree} "
+                f"drawn from {n_pre} {pre} neurons), beyond the {ROW_MAXIMUM[kind]} of a "
+                "synaptic-matrix row: use a larger --scale or a smaller --indegree-scale")
+
+
 def check_fits(d, machine, neurons_per_core, options, tsf=10):
     """Refuse (ParameterError) a network whose numbers do not fit SpiNNaker's formats or the
     configured machine's cores and SDRAM; returns what it needs."""
@@ -124,6 +145,7 @@ def check_fits(d, machine, neurons_per_core, options, tsf=10):
     if stdp:
         fixedpoint.parameter_words(a_plus=stdp["lambda"], a_minus=stdp["lambda"] * stdp["alpha"],
                                    mu=stdp["mu"], w0=d.w0)
+    check_rows(d, neurons_per_core)
     cores, sdram = needs(d, neurons_per_core, tsf)
     n_cores = sum(cores.values())
     chips_needed = max(math.ceil(n_cores / APP_CORES_PER_CHIP),
