@@ -13,8 +13,9 @@ The simulators run in C and return to Python only when a ``run`` call ends, so a
 chunks of about ``CHUNK_SECONDS`` of wall-clock time.  The cost of a step can jump a
 thousandfold from one chunk to the next (a small network that bursts), so a chunk is sized from
 the *highest* cost per step seen recently, not from the last chunk's: that estimate follows a
-rise at once and forgets it with a half-life of ``COST_HALF_LIFE`` seconds of cheaper running,
-and a chunk grows at most ``GROWTH``-fold over the previous one.  Chunks are whole time steps,
+rise at once and forgets it with a half-life of ``COST_HALF_LIFE`` seconds of cheaper running
+(the first ``SETUP_CHUNKS`` of a phase, which pay one-time costs, do not count), and a chunk
+grows at most ``GROWTH``-fold over the previous one.  Chunks are whole time steps,
 and under MPI every process runs the chunks rank 0 chose (each chunk is a collective ``run``).
 A backend whose ``run`` calls are expensive sets ``CHUNKED_RUN = False`` in its module
 (see :mod:`pynn_hpc.backends`): it is then run in one call, with a line before and after.
@@ -40,6 +41,9 @@ CHUNK_SECONDS = 0.5
 GROWTH = 2.0
 #: seconds of wall time over which the cost estimate halves when steps become cheaper
 COST_HALF_LIFE = 30.0
+#: the first chunks of a phase also pay the simulator's one-time costs (PyNN's first run, NEST's
+#: Prepare): they do not count as the cost of steps
+SETUP_CHUNKS = 2
 #: seconds between plain progress lines when stderr is not a terminal
 PLAIN_EVERY = 5.0
 
@@ -105,13 +109,16 @@ class Progress:
         if self._cost > 0:
             chunk = self._next(chunk)
         start = last_line = time.perf_counter()
+        k = 0
         while done < steps:
             chunk = _shared(sim, min(chunk, steps - done))
             t0 = time.perf_counter()
             run(chunk * dt)
             wall = time.perf_counter() - t0
             done += chunk
-            self._cost = max(wall / chunk, self._cost * 0.5 ** (wall / COST_HALF_LIFE))
+            if k >= SETUP_CHUNKS:
+                self._cost = max(wall / chunk, self._cost * 0.5 ** (wall / COST_HALF_LIFE))
+            k += 1
             chunk = self._next(chunk)
             if bar is not None:
                 bar.update(round(done * dt, 6) - bar.n)
