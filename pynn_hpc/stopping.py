@@ -8,10 +8,10 @@ any Python thread) wait until the C call returns, which may be minutes.  So the 
     pynn-hpc (supervisor: the pid the caller sees, the exit code it gets)
       \\- pynn-hpc (worker: parses nothing more, imports the simulator, does the command)
 
-On SIGINT or SIGTERM the supervisor says the one line, passes the signal on, and gives the
-worker ``GRACE_S`` to stop by itself (a run does, between two chunks of
-:mod:`pynn_hpc.progress`); a worker still in a long C call after that is killed, with every
-process it started.  The supervisor then exits 128 + signal.  Nothing is lost by the kill: what
+On SIGINT or SIGTERM the supervisor passes the signal on and gives the worker ``GRACE_S`` to
+stop by itself (a run does, between two chunks of :mod:`pynn_hpc.progress`); a worker still in
+a long C call after that is killed, with every process it started.  The supervisor then says
+the one line and exits 128 + signal (0 without a line if the worker had already finished).  Nothing is lost by the kill: what
 a command writes is complete or not there.  A worker ended by another signal (the kernel's
 out-of-memory SIGKILL, a crash's SIGSEGV) gets one line too, not silence.
 
@@ -144,15 +144,21 @@ def _supervise(pid, command):
             _ignore_signals()
         except Interrupted as stop:
             _ignore_signals()
-            if rank0:
+            mpi = launcher.size() > 1
+            if rank0 and mpi:           # now: an abort of the ranks may end this process
                 say(_line(stop.signum, command), clear=True)
             try:
                 os.kill(pid, stop.signum)
             except OSError:
                 pass
-            if _ended(pid, GRACE_S) is None:
+            status = _ended(pid, GRACE_S)
+            if status is None:
                 _kill_tree(pid)
                 os.waitpid(pid, 0)
+            elif os.waitstatus_to_exitcode(status) == 0:
+                os._exit(0)             # it had finished: nothing was stopped
+            if rank0 and not mpi:
+                say(_line(stop.signum, command), clear=True)
             os._exit(128 + stop.signum)
         code = os.waitstatus_to_exitcode(status)
         if code < 0:                    # ended by a signal the supervisor did not get

@@ -335,3 +335,20 @@ def test_a_call_from_python_is_not_supervised():
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=60)
     assert p.returncode == 0 and p.stdout.strip() == "stuck" and not p.stderr, p.stderr
+
+
+def test_a_worker_that_finishes_anyway_is_not_reported_stopped():
+    """A signal that arrives as the command ends (here: a command that lets it pass) stops
+    nothing: exit 0, no line."""
+    code = ("import argparse, signal, sys, time\nfrom pynn_hpc import stopping\n"
+            "def command(args):\n"
+            "    signal.signal(signal.SIGTERM, lambda *a: None)\n"
+            "    print('ending', flush=True)\n"
+            "    time.sleep(0.5)\n"
+            "    return 0\n"
+            "sys.exit(stopping.guarded(command, argparse.Namespace(command='run'), "
+            "supervise=True))")
+    cmd = Command(None, cmd=[sys.executable, "-c", code])
+    cmd.wait_for("ending", stream="stdout")
+    cmd.stop(signal.SIGTERM)
+    assert cmd.proc.returncode == 0 and cmd.stderr == ""
