@@ -11,9 +11,10 @@ any Python thread) wait until the C call returns, which may be minutes.  So the 
 On SIGINT or SIGTERM the supervisor passes the signal on and gives the worker ``GRACE_S`` to
 stop by itself (a run does, between two chunks of :mod:`pynn_hpc.progress`); a worker still in
 a long C call after that is killed, with every process it started.  The supervisor then says
-the one line and exits 128 + signal (0 without a line if the worker had already finished).  Nothing is lost by the kill: what
-a command writes is complete or not there.  A worker ended by another signal (the kernel's
-out-of-memory SIGKILL, a crash's SIGSEGV) gets one line too, not silence.
+the one line and exits 128 + signal (0 without a line if the worker had already finished).
+Nothing is lost by the kill: what a command writes is complete or not there.  A worker ended
+by another signal (the kernel's out-of-memory SIGKILL, a crash's SIGSEGV) gets one line too,
+not silence.
 
 The worker dies with its supervisor (``PR_SET_PDEATHSIG``), so killing the supervisor (as
 ``compare`` does with a run that does not stop, or ``mpirun`` on an abort) leaves nothing
