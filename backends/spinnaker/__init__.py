@@ -57,6 +57,7 @@ import warnings
 
 import pynn_hpc.analysis  # noqa: F401  (first: a writable matplotlib dir, which PyNN imports)
 from pynn_hpc.errors import ParameterError
+from pynn_hpc.backends import launcher
 
 from . import board
 
@@ -134,7 +135,14 @@ def versions():
 
 
 def num_processes():
-    """One host process drives the machine (sPyNNaker's own refuses to answer before setup)."""
+    """One host process drives the machine (sPyNNaker's own refuses to answer before setup):
+    under ``mpirun -np N`` with N > 1 every rank refuses (ParameterError, said by rank 0)
+    before anything is written; ranks that each mapped the network would race for one
+    output directory."""
+    n = launcher.size()
+    if n > 1:
+        raise ParameterError(f"SpiNNaker is driven by one host process, not {n}: "
+                             "run it without mpirun")
     return 1
 
 
