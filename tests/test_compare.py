@@ -156,11 +156,11 @@ def test_a_failed_run_is_reported_and_the_others_judged(comparison, tmp_path):
             "--output", out, "--quiet")
     assert p.returncode == 1, p.stderr
     assert re.search(r"^neuron, seed 2: FAILED after [0-9.]+ s \(exit code 2\): pynn-hpc: "
-                     r"error: --output .*neuron-seed2 cannot be written", p.stderr, re.M), p.stderr
+                     r"error: --output .*neuron-seed2 is a file, not a directory", p.stderr, re.M), p.stderr
     assert "reusing" not in p.stdout and "neuron: agrees with nest" in p.stdout   # --quiet
     report = strict_json(out / "comparison.json")
     assert [(f["backend"], f["seed"], f["exit_code"]) for f in report["failed"]] == \
-        [("neuron", 2, 2)] and "cannot be written" in report["failed"][0]["error"]
+        [("neuron", 2, 2)] and "is a file, not a directory" in report["failed"][0]["error"]
     n = len(SEEDS)
     assert len(report["runs"]["neuron"]) == n - 1 and len(report["runs"]["nest"]) == n
     assert len(report["statistics"]["rate"]["neuron"]["ks"]) == (n - 1) * n

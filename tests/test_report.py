@@ -248,7 +248,7 @@ def test_too_few_runs_give_a_report_without_a_verdict_saying_why(comparison, tmp
     assert f"No verdict: {why}." in md and "## Verdict" in md and "## Timing and memory" in md
     failed = next(tb for tb in md_tables(md) if tb[0][0] == "backend" and "error" in tb[0])
     assert [row[:3] for row in failed[1:]] == [["nest", "2", "2"], ["nest", "3", "2"]]
-    assert all("cannot be written" in row[4] for row in failed[1:])
+    assert all("is a file, not a directory" in row[4] for row in failed[1:])
     assert f"No verdict: {why}." in (out / "report.html").read_text()
 
 
