@@ -22,7 +22,7 @@ behind.  Under MPI each rank has its own supervisor; only rank 0's speaks, and a
 or is interrupted aborts every rank: no hang.
 
 Supervision is for the command line only (``main()`` without arguments); a call of
-:func:`pynn_hpc.cli.main` from Python (tests) runs the command in its own process, where a
+``pynn_hpc.cli.main(argv)`` from Python (tests) runs the command in its own process, where a
 signal stops it once Python runs again.  ``compare`` is not supervised either: it waits for
 its runs (each supervised) in Python and passes the signal on at once
 (:mod:`pynn_hpc.comparison`), and its process tree stays what its callers see.
@@ -41,7 +41,7 @@ GRACE_S = 1.0
 #: the signals that stop a command
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: what an interrupted command leaves, for its line
-_LEFT = {"run": "the unfinished run wrote no results.json",
+_LEFT = {"run": "nothing written, the output's previous run (if any) as it was",
          "replay": "no replay.json written",
          "compare": "no comparison written, finished runs kept"}
 
@@ -85,7 +85,10 @@ def _line(signum, command):
 def _abort_all_ranks(code):
     """Under MPI, end every rank now (a rank left waiting in a collective would hang)."""
     if launcher.size() > 1:
-        from mpi4py import MPI
+        try:
+            from mpi4py import MPI
+        except ImportError:         # MPI never started here: the launcher ends the others
+            os._exit(code)
         MPI.COMM_WORLD.Abort(code)
 
 
