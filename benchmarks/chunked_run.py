@@ -35,8 +35,9 @@ def main(argv):
         i = argv.index("--repeats")
         repeats = int(argv[i + 1])
         del argv[i:i + 2]
-    backends = [a for a in argv if not a.startswith("-")][:2] or ["nest", "neuron"]
-    args = [a for a in argv if a not in backends] or NETWORK
+    first_option = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
+    backends = argv[:first_option] or ["nest", "neuron"]     # the names before any option
+    args = argv[first_option:] or NETWORK
     with tempfile.TemporaryDirectory() as tmp:
         for backend in backends:
             ratios, same = [], True
