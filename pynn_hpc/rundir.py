@@ -95,21 +95,31 @@ def _remove(path):
         path.unlink(missing_ok=True)
 
 
+def _mark_complete(staging):
+    """Write COMPLETE: the names of the new run's files (names starting with a dot are a
+    writer's own: never moved)."""
+    new = sorted(f.name for f in staging.iterdir() if not f.name.startswith("."))
+    (staging / COMPLETE).write_text(json.dumps(new))
+
+
 def _finish_swap(path, staging, replaces):
     """Move a complete staging's files into ``path``: the old results.json out first, the
-    new one in last; what the old run wrote and the new one did not is removed.  (Names
-    starting with a dot are a writer's own: never moved.)"""
-    new = sorted(f.name for f in staging.iterdir() if not f.name.startswith("."))
-    (path / "results.json").unlink(missing_ok=True)
+    new one in last; what the old run wrote and the new one did not is removed.  Repeatable:
+    a swap cut short is finished by calling it again (the files already moved stay)."""
+    listed = (staging / COMPLETE).read_text()
+    new = json.loads(listed) if listed.strip() else sorted(     # (an older version's mark)
+        f.name for f in staging.iterdir() if not f.name.startswith("."))
+    if (staging / "results.json").exists():
+        (path / "results.json").unlink(missing_ok=True)
     for name in new:
-        if name != "results.json":
+        if name != "results.json" and os.path.lexists(staging / name):
             if (staging / name).is_dir() and (path / name).is_dir():
                 shutil.rmtree(path / name)          # a directory is replaced whole
             os.replace(staging / name, path / name)
     for name in replaces:
         if name not in new:
             _remove(path / name)
-    if "results.json" in new:
+    if "results.json" in new and (staging / "results.json").exists():
         os.replace(staging / "results.json", path / "results.json")
     shutil.rmtree(staging)
 
@@ -131,17 +141,22 @@ def recover(path, replaces=RUN_FILES):
 
 @contextlib.contextmanager
 def _signals_wait():
-    """SIGINT and SIGTERM held back (delivered at the end) in the main thread."""
-    signals = {signal.SIGINT, signal.SIGTERM}
+    """SIGINT and SIGTERM held back, and raised again at the end.  (Their Python handlers are
+    swapped for one that notes them: blocking them in this thread would not do, the kernel
+    hands a process's signal to any thread that does not block it, a simulator's included.)"""
+    pending = []
     try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
-    except (AttributeError, ValueError, OSError):
-        old = None
+        old = {s: signal.signal(s, lambda signum, frame: pending.append(signum))
+               for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:                  # not the main thread: signals are not ours to hold
+        old = {}
     try:
         yield
     finally:
-        if old is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(pending):
+            signal.raise_signal(s)
 
 
 class Claim:
@@ -162,9 +177,9 @@ class Claim:
     def commit(self):
         """Swap the staged files in (see the module doc); then the new run is the one there."""
         with _signals_wait():
-            (self.staging / COMPLETE).touch()
+            _mark_complete(self.staging)
             _finish_swap(self.path, self.staging, self.replaces)
-        self.committed = True
+            self.committed = True
 
     def release(self):
         """Drop the lock; an uncommitted staging is removed."""
@@ -192,6 +207,20 @@ def check_path(path, option="--output"):
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ParameterError(f"{option} {path} is a file, not a directory: choose another name")
+    return path
+
+
+def creatable(path, option="--output"):
+    """``path`` checked as :func:`writable` would, without creating anything: it is a
+    writable directory, or its nearest existing parent is (ParameterError otherwise)."""
+    path = check_path(path, option)
+    parent = path.absolute()
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ParameterError(f"{option} {path} cannot be written ({parent} is "
+                             f"{'not a directory' if not parent.is_dir() else 'read-only'}): "
+                             "choose a writable directory")
     return path
 
 
