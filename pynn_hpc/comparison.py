@@ -499,7 +499,8 @@ class ComparisonRequest:
         if isinstance(self.runs, (str, bytes, os.PathLike)):
             raise ParameterError(f"runs must be a list of run directories (got {self.runs!r})")
         set_("runs", tuple(Path(r) for r in self.runs or ()))
-        set_("output", Path(self.output))
+        from pynn_hpc.rundir import check_path
+        set_("output", check_path(self.output))     # "" is not "." (nor None)
         if not whole(self.jobs):
             raise ParameterError(f"--jobs must be a whole number (got {self.jobs!r})")
 

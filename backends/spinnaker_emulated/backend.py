@@ -50,6 +50,9 @@ def configure(variant):
     IF_curr_alpha = _cell_type(variant)
     if variant.deviations:
         _fixedpoint()       # imports sPyNNaker (~5 s): now, not inside a timed phase
+    if variant.load_rate is not None:   # load=R measures sPyNNaker's C: built now, so that a
+        from pynn_hpc.backends.spinnaker.neuron_numerics import library   # missing compiler
+        library()                       # is one line before anything is written (RuleBuildError)
 
 
 def _cell_type(v):
