@@ -260,25 +260,25 @@ def cmd_replay(args):
         for name in args.backends:
             backends.check_name(name)
         if args.output is not None:
-            rundir.check_path(args.output)
+            rundir.creatable(args.output)    # created only once there is something to write
         for name in args.backends:
             backends.load(name)
-        if args.output is not None:          # locked while replaying; replay.json swapped in
-            claim = rundir.claim(args.output, finished=None, replaces=("replay.json",))
     except (ValueError, backends.BackendUnavailable) as err:
         return _fail(str(err))
     try:
-        return _replay(args, RP, R, pre, post, claim)
+        r = RP.compare(args.backends, pre, post, delay=args.delay)
+        if args.output is not None:          # locked while written; replay.json swapped in
+            claim = rundir.claim(args.output, finished=None, replaces=("replay.json",))
+    except (ParameterError, backends.BackendUnavailable) as err:  # e.g. no compiler for a rule
+        return _fail(str(err))
+    try:
+        return _print_replay(args, R, r, claim)
     finally:
         if claim is not None:
             claim.release()
 
 
-def _replay(args, RP, R, pre, post, claim):
-    try:
-        r = RP.compare(args.backends, pre, post, delay=args.delay)
-    except (ParameterError, backends.BackendUnavailable) as err:  # e.g. no compiler for a rule
-        return _fail(str(err))
+def _print_replay(args, R, r, claim):
     names = list(r["weights"])
     print(f"{len(r['pre'])} pre and {len(r['post'])} post spikes, delay {args.delay:g} ms; "
           "weight (pA) after each presynaptic spike:")

@@ -384,13 +384,11 @@ def prepare_run(output="results", backend="nest", preset=None, *, scale=None,
             fits = backends.hook(sim, "check_fits")    # a backend's own, or host memory
             if fits is not None:
                 fit = fits(d, n, options=stdp)
-            else:                                     # a host simulator: memory and time
-                if not force:
-                    E.check_fits(backend, d, n, options=stdp,
-                                 per_node=E.processes_per_node(n, processes_per_node))
-                opts = network.options
-                E.check_time(d, opts["presim"] + opts["simtime"], opts["threads"], n,
-                             force=force)
+            elif not force:
+                E.check_fits(backend, d, n, options=stdp,
+                             per_node=E.processes_per_node(n, processes_per_node))
+            opts = network.options
+            E.check_time(d, opts["presim"] + opts["simtime"], opts["threads"], n, force=force)
             claim = rundir.claim(output, overwrite)
         except ParameterError as err:
             error = str(err)
