@@ -266,7 +266,7 @@ def cmd_replay(args):
     except (ValueError, backends.BackendUnavailable) as err:
         return _fail(str(err))
     try:
-        r = RP.compare(args.backends, pre, post, delay=args.delay)
+        r = RP.compare(args.backends, pre, post, delay=args.delay, progress=stopping.note)
         if args.output is not None:          # locked while written; replay.json swapped in
             claim = rundir.claim(args.output, finished=None, replaces=("replay.json",))
     except (ParameterError, backends.BackendUnavailable) as err:  # e.g. no compiler for a rule

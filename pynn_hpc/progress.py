@@ -29,11 +29,17 @@ simulation, and the spikes are the same in chunks or in one run:
 
 On a terminal the bar is tqdm's; otherwise plain lines, one after the first chunk that ends
 ``PLAIN_EVERY`` seconds after the previous line (so lines come at most ``PLAIN_EVERY`` plus one
-chunk apart), and the last.  Under MPI only rank 0 prints (the caller passes ``enabled``).
+chunk apart), and the last.  A chunk that meets a burst can still take many seconds (a step of
+a small network that synchronises costs up to a thousand times more): after each chunk the
+progress is noted for :mod:`pynn_hpc.stopping`'s supervisor, which says it, "still running",
+when no line has come for ``stopping.HEARTBEAT_S``.  Under MPI only rank 0 prints (the caller
+passes ``enabled``).
 """
 import contextlib
 import sys
 import time
+
+from pynn_hpc import stopping
 
 #: wall-clock seconds a chunk aims at: a signal is handled about this long after it arrives
 CHUNK_SECONDS = 0.5
@@ -74,6 +80,7 @@ class Progress:
     def line(self, text):
         if self.enabled:
             print(f"pynn-hpc: {text}", file=self.stream, flush=True)
+            stopping.note(text, said=True)
 
     def phase(self, name, detail=""):
         elapsed = time.perf_counter() - self._t0
@@ -120,6 +127,9 @@ class Progress:
                 self._cost = max(wall / chunk, self._cost * 0.5 ** (wall / COST_HALF_LIFE))
             k += 1
             chunk = self._next(chunk)
+            if self.enabled:            # what the supervisor says if the next chunk is long
+                stopping.note(f"{name} {100.0 * done / steps:3.0f} % ({done * dt:g} of "
+                              f"{steps * dt:g} ms), {time.perf_counter() - start:.0f} s elapsed")
             if bar is not None:
                 bar.update(round(done * dt, 6) - bar.n)
             elif self.enabled and (time.perf_counter() - last_line >= PLAIN_EVERY

@@ -147,20 +147,25 @@ def replay(sim, pre, post, delay=P.NETWORK["delay"], weight=None, stdp=P.STDP,
 
 
 def compare(backend_names, pre, post, delay=P.NETWORK["delay"], weight=None, stdp=P.STDP,
-            timestep=P.RUN["dt"]):
+            timestep=P.RUN["dt"], progress=None):
     """Replay on each backend; weights per backend, the reference, and the largest differences.
 
     ``max_rel_diff`` holds, for each backend and each pair of backends, the largest relative
     difference of the weights after the same presynaptic spike; ``max_abs_diff_pA`` the largest
     absolute one in pA; ``max_diff_lsb`` the latter in LSBs for every comparison involving a
     fixed-point backend (``lsb``: its weight resolution in nA, None for floating point).
+    ``progress(text)``, if given, is called before each backend's replay.
     """
     from pynn_hpc import backends
     pre = check_times(pre, "presynaptic", timestep)
     post = check_times(post, "postsynaptic", timestep)
     delay = check_delay(delay, timestep, "delay")
-    runs = {name: replay(backends.load(name), pre, post, delay, weight, stdp, timestep)
-            for name in backend_names}
+    runs, last = {}, max((float(np.max(t)) for t in (pre, post) if len(t)), default=0.0)
+    for k, name in enumerate(backend_names, 1):
+        if progress is not None:        # e.g. stopping.note: what a long replay is doing
+            progress(f"replay on {name} ({k} of {len(backend_names)}): {len(pre)} pre and "
+                     f"{len(post)} post spikes up to {last:g} ms")
+        runs[name] = replay(backends.load(name), pre, post, delay, weight, stdp, timestep)
     reference = next(iter(runs.values()))["reference"] if runs else None
     if reference is None:
         weight = derive(1).JE if weight is None else weight

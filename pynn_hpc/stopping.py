@@ -28,8 +28,10 @@ its runs (each supervised) in Python and passes the signal on at once
 (:mod:`pynn_hpc.comparison`), and its process tree stays what its callers see.
 """
 import ctypes
+import mmap
 import os
 import signal
+import struct
 import sys
 import threading
 import time
@@ -40,6 +42,8 @@ from pynn_hpc.backends import launcher
 GRACE_S = 1.0
 #: the signals that stop a command
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: seconds without a line from the worker after which its supervisor says where it is
+HEARTBEAT_S = 8.0
 #: what an interrupted command leaves, for its line
 _LEFT = {"run": "nothing written, the output's previous run (if any) as it was",
          "replay": "no replay.json written",
@@ -92,6 +96,45 @@ def _abort_all_ranks(code):
         MPI.COMM_WORLD.Abort(code)
 
 
+# -- progress the supervisor can say -----------------------------------------------------
+
+#: shared by worker and supervisor (made before the fork): the monotonic time of the worker's
+#: last line on stderr, then the length and text of what it is doing now
+_board = None
+_HEAD = struct.Struct("dH")
+
+
+def note(state=None, said=False):
+    """In the worker: what the command is doing now (``state``, e.g. "simulate 12 % (...)"),
+    and, with ``said``, that it has just said a line on stderr.  When no line has come for
+    HEARTBEAT_S (a simulator in one long call: a chunk that met a burst, replay's one
+    Simulate), the supervisor says the state itself.  Does nothing unsupervised."""
+    if _board is None:
+        return
+    t, n = _HEAD.unpack_from(_board, 0)
+    if said:
+        t = time.monotonic()
+    if state is not None:
+        data = state.encode()[:len(_board) - _HEAD.size]
+        _board[_HEAD.size:_HEAD.size + len(data)] = data
+        n = len(data)
+    _HEAD.pack_into(_board, 0, t, n)
+
+
+def _heartbeat(command, started, last):
+    """In the supervisor: say the worker's state if it has been silent for HEARTBEAT_S;
+    returns the time of the last line said by either."""
+    t, n = _HEAD.unpack_from(_board, 0)
+    last = max(t, last)
+    now = time.monotonic()
+    if now - last < HEARTBEAT_S:
+        return last
+    state = bytes(_board[_HEAD.size:_HEAD.size + n]).decode(errors="replace") or command
+    say(f"pynn-hpc: {state}: still running ({now - last:.0f} s in one simulator call, "
+        f"{now - started:.0f} s in all)", clear=True)
+    return now
+
+
 # -- the supervisor ---------------------------------------------------------------------
 
 def _descendants(pid):
@@ -137,14 +180,28 @@ def _ended(pid, timeout):
         time.sleep(0.01)
 
 
-def _supervise(pid, command):
+def _wait(pid, command, heartbeat):
+    """The worker's wait status once it has ended (with ``heartbeat``, rank 0 says where a
+    silent worker is, :func:`_heartbeat`)."""
+    if not heartbeat:
+        return os.waitpid(pid, 0)[1]
+    started = last = time.monotonic()
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.25)
+        last = _heartbeat(command, started, last)
+
+
+def _supervise(pid, command, heartbeat=False):
     """The supervisor's whole life: wait for worker ``pid``; on a signal, stop it within
     GRACE_S.  Never returns (exit code: the worker's, or 128 + signal)."""
     rank0 = launcher.rank() == 0
     try:
         try:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
-            _, status = os.waitpid(pid, 0)
+            status = _wait(pid, command, heartbeat and rank0)
             _ignore_signals()
         except Interrupted as stop:
             _ignore_signals()
@@ -202,12 +259,16 @@ def guarded(command, args, supervise=False):
     """``command(args)``, stopped on SIGINT/SIGTERM: exit 128 + signal, one line, the process
     ends there without the simulator's teardown.  With ``supervise`` (the command line) the
     command runs in a worker process that is killed if it does not stop within GRACE_S."""
+    global _board
     name = getattr(args, "command", None)
     try:
         previous = {s: signal.signal(s, _interrupt) for s in SIGNALS}
     except ValueError:                  # not the main thread: leave signals alone
         previous, supervise = {}, False
     supervised = supervise and name != "compare" and _can_fork()
+    heartbeat = supervised and name in ("run", "replay") and not getattr(args, "quiet", False)
+    if heartbeat:
+        _board = mmap.mmap(-1, 512)     # anonymous and shared: the worker writes, we read
     if supervised:
         signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)   # until each side is ready
         sys.stdout.flush()
@@ -219,7 +280,7 @@ def guarded(command, args, supervise=False):
             pid, supervised = None, False
             signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
         if pid:
-            _supervise(pid, name)       # does not return
+            _supervise(pid, name, heartbeat)       # does not return
         if supervised:
             _become_worker(supervisor)
     try:

@@ -95,6 +95,7 @@ class Command:
         """stderr without progress lines, phases and MPICH's own notices."""
         return [line for _, line in self.lines
                 if line.strip() and "%" not in line and "] " not in line
+                and "still running" not in line
                 and "predicted peak memory" not in line and "yaksa" not in line
                 and not line.startswith(("Abort(", "[unset]")) and "MPI_Abort" not in line
                 and "BAD TERMINATION" not in line]
@@ -222,7 +223,8 @@ def _in_nest(cmd, timeout=120):
                                             ("late spike", signal.SIGINT)])
 def test_replay_in_one_long_simulate_stops_promptly(tmp_path, trains, signum):
     """``replay`` simulates in one call (2e6 ms of Poisson trains, or a spike at 5e6 ms: tens
-    of seconds in nest.Simulate): the supervisor kills what does not stop by itself."""
+    of seconds in nest.Simulate): the supervisor says what it is doing every 8 s, and kills
+    what does not stop by itself."""
     if trains == "poisson":
         args = ["--duration", "2e6"]
     else:
@@ -231,6 +233,10 @@ def test_replay_in_one_long_simulate_stops_promptly(tmp_path, trains, signum):
         args = ["--pre", tmp_path / "pre.txt", "--post", tmp_path / "post.txt"]
     cmd = Command(["replay", "--backends", "nest", *args, "--output", tmp_path / "out"])
     _in_nest(cmd)
+    if trains == "poisson":     # silent in Simulate: the supervisor says where it is
+        cmd.wait_for("still running", timeout=60)
+        beat = next(line for _, line in cmd.lines if "still running" in line)
+        assert beat.startswith("pynn-hpc: replay on nest (1 of 1): "), beat
     workers = descendants(cmd.proc.pid)
     elapsed = cmd.stop(signum)
     assert_stopped(cmd, signum, elapsed)
