@@ -106,9 +106,10 @@ _HEAD = struct.Struct("dH")
 
 def note(state=None, said=False):
     """In the worker: what the command is doing now (``state``, e.g. "simulate 12 % (...)"),
-    and, with ``said``, that it has just said a line on stderr.  When no line has come for
-    HEARTBEAT_S (a simulator in one long call: a chunk that met a burst, replay's one
-    Simulate), the supervisor says the state itself.  Does nothing unsupervised."""
+    and, with ``said``, that it has just said a line on stderr.  Once a state is noted, when
+    no line has come for HEARTBEAT_S (a simulator in one long call: a chunk that met a burst,
+    replay's one Simulate), the supervisor says the state itself.  Does nothing
+    unsupervised."""
     if _board is None:
         return
     t, n = _HEAD.unpack_from(_board, 0)
@@ -127,10 +128,10 @@ def _heartbeat(command, started, last):
     t, n = _HEAD.unpack_from(_board, 0)
     last = max(t, last)
     now = time.monotonic()
-    if now - last < HEARTBEAT_S:
+    if n == 0 or now - last < HEARTBEAT_S:     # nothing noted yet (e.g. still loading)
         return last
-    state = bytes(_board[_HEAD.size:_HEAD.size + n]).decode(errors="replace") or command
-    say(f"pynn-hpc: {state}: still running ({now - last:.0f} s in one simulator call, "
+    state = bytes(_board[_HEAD.size:_HEAD.size + n]).decode(errors="replace")
+    say(f"pynn-hpc: {state}: still running ({now - last:.0f} s since the last line, "
         f"{now - started:.0f} s in all)", clear=True)
     return now
 
