@@ -67,13 +67,15 @@ def test_a_network_with_other_plasticity_is_caught(comparison, tmp_path):
     different against the same reference runs (4 runs: with 3 against 5 no p-value can reach
     0.05 / 4)."""
     out, _ = comparison
-    other = []
-    for seed in SEEDS[:4]:
-        run_dir = tmp_path / f"w0-{seed}"
-        p = cli("run", "--backend", "nest", "--seed", seed, *NETWORK, "--w0", 0.0015,
-                "--output", run_dir)
+    from concurrent.futures import ThreadPoolExecutor
+    dirs = [tmp_path / f"w0-{seed}" for seed in SEEDS[:4]]
+    with ThreadPoolExecutor(2) as pool:     # two at a time: this worker is the suite's long pole
+        done = list(pool.map(lambda seed, d: cli("run", "--backend", "nest", "--seed", seed,
+                                                 *NETWORK, "--w0", 0.0015, "--output", d),
+                             SEEDS[:4], dirs))
+    for p in done:
         assert p.returncode == 0, p.stderr
-        other.append(load_run(run_dir))
+    other = [load_run(d) for d in dirs]
     reference = [load_run(out / "runs" / f"nest-seed{s}") for s in SEEDS]
     report = compare({"nest": reference, "nest, w0 x 1.5": other}, "nest", detect=False)
     assert report["agrees"]["nest, w0 x 1.5"] is False
