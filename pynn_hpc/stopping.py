@@ -122,7 +122,7 @@ def note(state=None, said=False):
     _HEAD.pack_into(_board, 0, t, n)
 
 
-def _heartbeat(command, started, last):
+def _heartbeat(started, last):
     """In the supervisor: say the worker's state if it has been silent for HEARTBEAT_S;
     returns the time of the last line said by either."""
     t, n = _HEAD.unpack_from(_board, 0)
@@ -181,7 +181,7 @@ def _ended(pid, timeout):
         time.sleep(0.01)
 
 
-def _wait(pid, command, heartbeat):
+def _wait(pid, heartbeat):
     """The worker's wait status once it has ended (with ``heartbeat``, rank 0 says where a
     silent worker is, :func:`_heartbeat`)."""
     if not heartbeat:
@@ -192,7 +192,7 @@ def _wait(pid, command, heartbeat):
         if done:
             return status
         time.sleep(0.25)
-        last = _heartbeat(command, started, last)
+        last = _heartbeat(started, last)
 
 
 def _supervise(pid, command, heartbeat=False):
@@ -202,7 +202,7 @@ def _supervise(pid, command, heartbeat=False):
     try:
         try:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
-            status = _wait(pid, command, heartbeat and rank0)
+            status = _wait(pid, heartbeat and rank0)
             _ignore_signals()
         except Interrupted as stop:
             _ignore_signals()
