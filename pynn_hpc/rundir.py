@@ -95,11 +95,15 @@ def _remove(path):
         path.unlink(missing_ok=True)
 
 
+def _staged_names(staging):
+    """The new run's files in ``staging`` (names starting with a dot are a writer's own:
+    never moved)."""
+    return sorted(f.name for f in staging.iterdir() if not f.name.startswith("."))
+
+
 def _mark_complete(staging):
-    """Write COMPLETE: the names of the new run's files (names starting with a dot are a
-    writer's own: never moved)."""
-    new = sorted(f.name for f in staging.iterdir() if not f.name.startswith("."))
-    (staging / COMPLETE).write_text(json.dumps(new))
+    """Write COMPLETE: the names of the new run's files."""
+    (staging / COMPLETE).write_text(json.dumps(_staged_names(staging)))
 
 
 def _finish_swap(path, staging, replaces):
@@ -107,8 +111,7 @@ def _finish_swap(path, staging, replaces):
     new one in last; what the old run wrote and the new one did not is removed.  Repeatable:
     a swap cut short is finished by calling it again (the files already moved stay)."""
     listed = (staging / COMPLETE).read_text()
-    new = json.loads(listed) if listed.strip() else sorted(     # (an older version's mark)
-        f.name for f in staging.iterdir() if not f.name.startswith("."))
+    new = json.loads(listed) if listed.strip() else _staged_names(staging)  # (older: empty)
     if (staging / "results.json").exists():
         (path / "results.json").unlink(missing_ok=True)
     for name in new:
