@@ -1,0 +1,85 @@
+"""setup(), versions() and the code generation target of the Brian2 backend.
+
+Brian2 runs in its runtime mode: Python drives the time steps and every group's code is
+generated and compiled (Cython, cached per code in Brian2's cache directory) on first use.
+``setup(codegen="numpy")`` runs the same abstract code through numpy instead (no compiler,
+slower per step); ``PYNN_HPC_BRIAN2_TARGET`` sets the default.
+
+``setup`` starts pyNN.brian2's network afresh and removes what this backend does not use
+and what would cost a Python call per step: pyNN.brian2's network operation for current
+sources (none in this model) and the snapshot PyNN stores before the first run (for
+``reset``, a copy of every synapse; ``reset`` is therefore refused).
+
+``rng_seed`` seeds Brian2 (its ``seed()``: numpy and the generated code's generators), so
+the Poisson drive (``poisson()`` in the neurons' update, :mod:`.celltypes`) is one stream
+per seed.  ``threads`` applies to C++ standalone only; the runtime mode runs on one thread
+and refuses more.
+"""
+import os
+import warnings
+
+import brian2
+import numpy as np
+import pyNN
+import pyNN.brian2
+from pyNN.brian2 import simulator
+
+SIMULATOR = "Brian2"
+TARGETS = ("cython", "numpy")
+_run = {"seed": 1, "target": None}
+
+
+def versions():
+    return {"simulator": SIMULATOR, "simulator_version": brian2.__version__,
+            "pynn_version": pyNN.__version__, "codegen": target()}
+
+
+def target():
+    """The code generation target of this process (``setup(codegen=...)``, or the default)."""
+    return _run["target"] or os.environ.get("PYNN_HPC_BRIAN2_TARGET", "cython")
+
+
+def seed():
+    return _run["seed"]
+
+
+def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1, codegen=None, **extra):
+    """PyNN's setup on Brian2's runtime mode (module doc); ``threads`` must be 1 there."""
+    if not (isinstance(threads, int) and threads > 0):
+        raise ValueError(f"threads must be a whole number > 0 (got {threads})")
+    if threads != 1:
+        raise ValueError(f"Brian2's runtime mode runs on one thread (got threads={threads})")
+    codegen = codegen or target()
+    if codegen not in TARGETS:
+        raise ValueError(f"codegen must be one of {', '.join(TARGETS)} (got {codegen!r})")
+    _run["target"] = codegen
+    brian2.prefs.codegen.target = codegen
+    brian2.prefs.codegen.loop_invariant_optimisations = True
+    rank = pyNN.brian2.setup(timestep=timestep, min_delay=min_delay, max_delay=max_delay,
+                             **extra)
+    network = simulator.state.network
+    for obj in list(network.objects):
+        if isinstance(obj, brian2.NetworkOperation):      # pyNN's current sources: none here
+            network.remove(obj)
+            obj._network = network.id                     # (Brian2 would warn it never ran)
+    network.store = _no_store
+    _run["seed"] = int(rng_seed)
+    brian2.seed(int(rng_seed))
+    np.random.seed(int(rng_seed) % 2**32)
+    return rank
+
+
+def _no_store(*args, **kwargs):
+    """PyNN's snapshot for ``reset`` copies every synapse: not taken (module doc)."""
+
+
+def reset(annotations=None):
+    raise NotImplementedError("pynn_hpc's Brian2 backend does not support reset(): "
+                              "call setup() and build the network again")
+
+
+def quiet():
+    """Brian2's info-level messages (code generation fallbacks) off the console."""
+    brian2.BrianLogger.suppress_hierarchy("brian2.codegen")
+    brian2.BrianLogger.suppress_hierarchy("brian2.devices")
+    warnings.filterwarnings("ignore", module="brian2")
