@@ -98,6 +98,7 @@ BACKENDS = {
                   "sPyNNaker 1!7.4.1; a SpiNNaker board, or a virtual board that maps only"),
     "spinnaker-emulated": ("pynn_hpc.backends.spinnaker_emulated", "neuron,spinnaker",
                            "NEURON, and sPyNNaker 1!7.4.1 for SpiNNaker's fixed point"),
+    "brian2": ("pynn_hpc.backends.brian2", "brian2", "Brian2 2.9 (numpy < 2.4); a C++ compiler for its code generation"),
 }
 
 #: backends named with variants (see the module docstring): name -> the module that parses them
