@@ -292,38 +292,55 @@ def weight_figure(groups, reference, bins=60):
     return fig
 
 
-def timing_figure(timing):
-    """Bars of the phase times and of the peak memory per backend (mean, seed-to-seed sd),
-    from comparison.json's ``timing`` section."""
+def timing_figure(timing, predicted=None):
+    """Bars of the phase times, of the total and of the peak memory per backend (mean,
+    seed-to-seed sd), from comparison.json's ``timing`` section; ``predicted`` (its section
+    of that name): the mapped backends' predicted totals, hatched and labelled PREDICTED."""
+    predicted = {b: p for b, p in (predicted or {}).items() if p.get("total_seconds") is not None}
     names = list(timing["backends"])
-    colours = backend_colours(names)
+    colours = backend_colours(names + list(predicted))
     phases = ["time_create", "time_connect", "time_presimulate", "time_simulate"]
     labels = [_label(b, timing["reference"]) for b in names]
+    labels += [f"{b}: PREDICTED on hardware, not measured" for b in predicted]
     width = 10.0
     labels = [_wrap(x, _chars(width - 0.6, 8)) for x in labels]
     rows = _legend_lines(labels, width)
-    fig, (ax, mem) = plt.subplots(1, 2, figsize=(width, 3.4 + 0.16 * rows), layout="constrained",
-                                  gridspec_kw={"width_ratios": [3, 1]})
+    fig, (ax, tot, mem) = plt.subplots(1, 3, figsize=(width, 3.4 + 0.16 * rows),
+                                       layout="constrained",
+                                       gridspec_kw={"width_ratios": [3, 1, 1]})
     bar = max(0.8 / max(len(names), 1), 0.02)
     for j, b in enumerate(names):
         e = timing["backends"][b]
         x = np.arange(len(phases)) + (j - (len(names) - 1) / 2) * bar
         style = {"color": mcolors.to_rgba(colours[b], 0.35), "edgecolor": colours[b],
                  "ecolor": colours[b], "capsize": 3}
-        ax.bar(x, _floats([e[p]["mean"] for p in phases]), bar,
-               yerr=_floats([e[p]["sd"] for p in phases]), label=labels[j], **style)
+        means = _floats([e[p]["mean"] for p in phases])
+        ax.bar(x, means, bar, yerr=_floats([e[p]["sd"] for p in phases]), label=labels[j],
+               **style)
+        tot.bar(j, [np.nansum(means)], 0.6, **style)
         mem.bar(j, _floats([e["peak_rss_mb"]["mean"]]), 0.6,
                 yerr=_floats([e["peak_rss_mb"]["sd"]]), **style)
+    for j, (b, p) in enumerate(predicted.items(), start=len(names)):
+        tot.bar(j, [p["total_seconds"]], 0.6, color="none", edgecolor=colours[b], hatch="///",
+                label=labels[j])
+        tot.annotate("predicted", (j, p["total_seconds"]), ha="center", va="bottom",
+                     fontsize=7, color=colours[b])
     ax.set_xticks(range(len(phases)), [timing["fields"][p]["label"] for p in phases])
     ax.set_ylabel("wall-clock time (s)")
     title = "mean and seed-to-seed sd"
     if timing.get("parallel"):
         title += " (runs made side by side: times perturbed)"
     ax.set_title(title, fontsize=9)
+    tot.set_xticks(range(len(names) + len(predicted)), [""] * (len(names) + len(predicted)))
+    tot.margins(y=0.12)                       # room for "predicted" above its bar
+    tot.set_ylabel("total wall-clock time (s)")
+    tot.set_xlabel("measured;\nhatched: predicted", fontsize=8)
     mem.set_xticks(range(len(names)), [""] * len(names))
-    mem.set_xlabel("one bar per backend (colours below)", fontsize=8)
+    mem.set_xlabel("one bar per\nmeasured backend", fontsize=8)
     mem.set_ylabel("peak memory (MB)")
-    legend_below(fig, *ax.get_legend_handles_labels())
+    handles, texts = ax.get_legend_handles_labels()
+    h2, t2 = tot.get_legend_handles_labels()
+    legend_below(fig, handles + h2, texts + t2)
     return fig
 
 

@@ -10,10 +10,14 @@ print), the Markdown links them in ``figures/`` beside it.
 Sections: the network and versions; the verdict (the table of
 :func:`pynn_hpc.analysis.compare.table`, or why there is none); the distributions figure;
 activity (raster and population rate, one seed per backend); E->E weights; timing and memory
-(:mod:`.timing`); the synapse-level agreement (``replay`` on one pair of trains); failed runs.
+(:mod:`.timing`), and the predicted hardware run of the backends that only mapped the network
+(labelled predicted); the synapse-level agreement (``replay`` on one pair of trains); failed
+runs.
 """
 import base64
 import html
+
+from pynn_hpc.analysis.timing import board_size, predicted_line
 
 #: figure name -> (its file, relative to the report, heading it goes under, caption)
 FIGURES = {
@@ -103,6 +107,39 @@ def _timing(t):
     return head, rows, seeds
 
 
+def _predicted(predicted, ref):
+    """Blocks for the mapped backends: each one's predicted hardware run, phase by phase,
+    beside the reference's measured total."""
+    names = [b for b, p in predicted.items() if p.get("total_seconds") is not None]
+    out = [("h2", "Predicted, not measured: " + ", ".join(predicted))]
+    for b, p in predicted.items():
+        if p.get("total_seconds") is None:
+            out.append(("p", f"{b}: no prediction ({p.get('error') or 'none in port.json'})."))
+    if not names:
+        return out
+    phases = list(dict.fromkeys(k for b in names for k in predicted[b]["phases"]))
+    head = ["predicted phase (s)"] + [f"{b} (PREDICTED)" for b in names]
+    rows = [[k.replace("_", " ")] + [_g(predicted[b]["phases"].get(k, {}).get("seconds"))
+                                     for b in names] for k in phases]
+    rows.append(["total (predicted)"] + [_g(predicted[b]["total_seconds"]) for b in names])
+    rows.append(["board"] + [board_size(predicted[b]["board"]) for b in names])
+    rows.append(["mapping, measured on this host (s)"] + [_g(predicted[b].get("mapping_s"))
+                                                          for b in names])
+    if ref:
+        rows.append([f"{ref} (reference) measured total (s)"]
+                    + [_g(predicted[b].get("reference_total_s")) for b in names])
+        rows.append([f"predicted total / {ref}'s measured"]
+                    + [_g(predicted[b].get("ratio")) for b in names])
+    what = predicted[names[0]].get("what") or "a prediction"
+    out += [("table", head, rows),
+            ("p", f"These backends mapped the network without running it (no hardware here), "
+                  f"so they have no spikes and no verdict. Their times are {what}; the "
+                  "formulas, inputs and sourced constants of every phase are in each run's "
+                  f"port.json. The reference's total is its create + connect + presimulate + "
+                  "simulate, measured.")]
+    return out
+
+
 def _replay(r):
     head = ["compared", "largest relative difference", "largest difference (pA)"]
     rows = [[pair, f"{r['max_rel_diff'][pair]:.2e}", f"{r['max_abs_diff_pA'][pair]:.3g}"]
@@ -123,6 +160,8 @@ def blocks(c):
         if ok is None and c.get("no_verdict", {}).get(b):
             line += ": " + "; ".join(c["no_verdict"][b])
         out.append(("p", line + "."))
+    for b, p in (c.get("predicted") or {}).items():
+        out.append(("p", f"{b}: {predicted_line(p)}: see Timing and memory."))
     out.append(("h2", "Network and versions"))
     if (c.get("setup") or {}).get("n_neurons") is not None:
         out.append(("table", *_setup(c)))
@@ -154,6 +193,10 @@ def blocks(c):
                       f"{t['note'][1:]}.")]
         if "timing" in c.get("figures", []):
             out.append(("figure", "timing"))
+    if c.get("predicted"):
+        if not (t and t["backends"]):
+            out.append(("h2", "Timing and memory"))
+        out += _predicted(c["predicted"], (t or {}).get("reference"))
     r = c.get("replay")
     if r:
         out.append(("h2", "One synapse, the same trains"))

@@ -83,3 +83,60 @@ def timing(groups, reference, jobs=None):
         out["parallel"] = False
         out["note"] = "runs made one at a time (compare --jobs 1)"
     return out
+
+
+def board_size(board):
+    """"7 chips of 1 board, 84 application cores" from a prediction's ``board``."""
+    board = board or {}
+    chips, boards, cores = board.get("chips"), board.get("boards"), board.get("application_cores")
+    text = f"{chips} chips of {boards} board{'s' if boards != 1 else ''}"
+    return text + (f", {cores} application cores" if cores is not None else "")
+
+
+def predicted(mapped, timing):
+    """The ``predicted`` section of comparison.json: per mapped backend (``mapped``: backend
+    -> runs, each with its whole ``port``; runs that map the network without producing data,
+    e.g. on a virtual SpiNNaker board) the hardware run its port.json predicts
+    (``predicted_board_time``: ``board``, ``phases`` {name: {seconds, what}}, ``total_seconds``),
+    mean over its seeds, beside ``timing`` (:func:`timing`'s section): ``reference_total_s``,
+    the reference's measured create + connect + presimulate + simulate, and ``ratio``, the
+    predicted total over it.  Predictions, never measurements: ``what`` says so."""
+    ref = timing["backends"].get(timing["reference"]) or {}
+    parts = [ref.get(k, {}).get("mean") for k in ("time_create", "time_connect",
+                                                   "time_presimulate", "time_simulate")]
+    ref_total = sum(parts) if ref and None not in parts else None
+    out = {}
+    for backend, runs in mapped.items():
+        preds = [(r.get("port") or {}).get("predicted_board_time") or {} for r in runs]
+        good = [p for p in preds if p.get("total_seconds") is not None]
+        host = [r.get("timings") or {} for r in runs]
+        entry = {"predicted": True, "seeds": [r.get("seed") for r in runs],
+                 "host_connect_s": _summary([h.get("time_connect") for h in host])["mean"],
+                 "reference_total_s": ref_total}
+        if not good:
+            errors = [p.get("error") for p in preds if p.get("error")]
+            entry.update(total_seconds=None, error=errors[0] if errors else None)
+            out[backend] = entry
+            continue
+        phases = {}
+        for name, phase in good[0]["phases"].items():
+            phases[name] = {"seconds": float(np.mean([p["phases"][name]["seconds"]
+                                                      for p in good])),
+                            "what": phase.get("what")}
+        total = float(np.mean([p["total_seconds"] for p in good]))
+        entry.update(what=good[0].get("what"), board=good[0].get("board"), phases=phases,
+                     total_seconds=total,
+                     mapping_s=_summary([p.get("mapping_seconds_measured")
+                                         for p in good])["mean"],
+                     ratio=total / ref_total if ref_total else None)
+        out[backend] = entry
+    return out
+
+
+def predicted_line(p):
+    """One line on a mapped backend (``p``: an entry of :func:`predicted`)."""
+    if p.get("total_seconds") is None:
+        return (f"mapped only, no spikes, no verdict; no prediction of its cost "
+                f"({p.get('error') or 'its port.json has none'})")
+    return (f"mapped only, no spikes, no verdict; a run on {board_size(p['board'])} is "
+            f"PREDICTED to take {p['total_seconds']:,.1f} s (not measured)")

@@ -54,11 +54,16 @@ Optional hooks (``pynn_hpc`` uses the default when a backend does not define one
     instead, and that a configured board answers.
 ``produces_data() -> bool``
     False when a run builds and maps the network but records nothing (a SpiNNaker virtual
-    board): the run then skips measuring and writes no results.json.  Default: True.
+    board): the run then skips measuring and writes no results.json, only port.json with
+    what was mapped (its ``run``): a *mapped run*, which ``compare`` reuses, keeps out of the
+    verdict and shows with its ``predicted_board_time`` (below).  Default: True.
 ``port_report(projections, d) -> dict``
     after the run: what the translation changed and what the simulator rounded (delays,
     weights, rates), and how the network was mapped; written as ``OUTPUT/port.json``, with
-    its ``summary`` lines printed.  Default: none.
+    its ``summary`` lines printed.  A backend that predicts a hardware run's cost puts it in
+    ``predicted_board_time``: ``board`` (``chips``, ``boards``, ``application_cores``),
+    ``phases`` ({name: {``seconds``, ``what``}}), ``total_seconds``, ``what``
+    (``pynn_hpc.analysis.timing.predicted`` reads these).  Default: none.
 ``CHUNKED_RUN``
     False if running the simulation in several ``run`` calls (progress reports) is costly
     or impossible (SpiNNaker: every ``run`` call reloads and restarts the board).

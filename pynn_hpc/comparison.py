@@ -15,6 +15,10 @@ page :mod:`pynn_hpc.analysis.report`'s; this module is the orchestration around 
   holds a finished run (a results.json) is reused if that run is of the requested backend,
   seed and network (every field of ``SAME_NETWORK``), and refused otherwise, before anything
   runs;
+* a backend that maps the network without running it (``produces_data`` False: SpiNNaker on
+  a virtual board) makes *mapped runs*, a port.json with its ``run`` and no results.json
+  (:func:`mapped_run`): reused like the others, kept out of the verdict, and their predicted
+  hardware run shown beside the measured timing (comparison.json's ``predicted``);
 * a run that fails is reported (backend, seed, its last line on stderr), the others still
   run, and the verdict is made from the runs that finished, or "no verdict possible" says
   why not (``no_verdict_reason`` in comparison.json, and in the report); ``comparison.json``
@@ -97,18 +101,38 @@ def requested_network(d, stdp, opts):
                   "simtime_ms": opts["simtime"], "dt_ms": P.RUN["dt"]})
 
 
+def mapped_run(run_dir):
+    """The port.json of a finished *mapped* run in ``run_dir`` (a backend that maps the
+    network but records nothing, e.g. SpiNNaker on a virtual board: port.json with its "run"
+    and no results.json), else None."""
+    run_dir = Path(run_dir)
+    if (run_dir / "results.json").exists() or not (run_dir / "port.json").is_file():
+        return None
+    try:
+        port = json.loads((run_dir / "port.json").read_text())
+    except (OSError, ValueError) as err:
+        raise ParameterError(f"{run_dir / 'port.json'} cannot be read ({err}): delete it, or "
+                             "choose another --output") from None
+    return port if isinstance(port, dict) and isinstance(port.get("run"), dict) else None
+
+
 def finished_run(run_dir, backend, seed, network):
-    """True if ``run_dir`` holds a finished run of this backend, seed and network; False if no
-    finished run; ParameterError if it holds a run of something else."""
+    """True if ``run_dir`` holds a finished run (measured, or mapped: :func:`mapped_run`) of
+    this backend, seed and network; False if no finished run; ParameterError if it holds a run
+    of something else."""
     from pynn_hpc.analysis.compare import RunError, read_results
     from pynn_hpc.rundir import settle
     settle(run_dir)
     if not (run_dir / "results.json").exists():
-        return False
-    try:
-        r = read_results(run_dir)
-    except RunError as err:
-        raise ParameterError(f"{err} (or delete it, or choose another --output)")
+        port = mapped_run(run_dir)
+        if port is None:
+            return False
+        r = port["run"]
+    else:
+        try:
+            r = read_results(run_dir)
+        except RunError as err:
+            raise ParameterError(f"{err} (or delete it, or choose another --output)")
     found = difference({"backend": backend, "seed": seed, **network},
                        {"backend": r.get("backend"), "seed": r.get("seed"),
                         **{k: r.get(k) for k in SAME_NETWORK}})
@@ -178,6 +202,8 @@ def _stop_all(children, signum):
 
 
 def _rate(run_dir):
+    if mapped_run(run_dir) is not None:
+        return "mapped (no spikes)"
     try:
         rate = json.loads((run_dir / "results.json").read_text()).get("rate_hz")
         return f"{rate:.2f} Hz"
@@ -245,7 +271,8 @@ def make_runs(request, output, network, say):
                 text = err.read()
                 err.close()
                 code = child.returncode
-                if code == 0 and (run_dir / "results.json").is_file():
+                if code == 0 and ((run_dir / "results.json").is_file()
+                                  or mapped_run(run_dir) is not None):
                     R.write_json(run_dir / MADE_FILE, {"jobs": jobs, "elapsed_s": elapsed,
                                                        "load_1min": load})
                     say(f"{backend}, seed {seed}: done in {elapsed:.1f} s, {_rate(run_dir)}")
@@ -253,8 +280,8 @@ def make_runs(request, output, network, say):
                     continue
                 lines = [line for line in text.splitlines() if line.strip()]
                 message = lines[-1].strip() if lines else "no message"
-                if code == 0:           # e.g. a virtual SpiNNaker board: mapped, not run
-                    message = "it ended without a results.json (a backend that produces no spikes?)"
+                if code == 0:
+                    message = "it ended without a results.json or a mapped run's port.json"
                 failed[run_dir] = {"backend": backend, "seed": seed, "path": str(run_dir),
                                    "exit_code": code, "error": message}
                 print(f"{backend}, seed {seed}: FAILED after {elapsed:.1f} s (exit code {code}): "
@@ -270,22 +297,27 @@ def make_runs(request, output, network, say):
 
 
 def load_runs(dirs):
-    """Each directory's run (analysis.compare.load_run); ParameterError naming the first that
-    cannot be read, or two that are different networks."""
+    """(measured, mapped): each directory's run (analysis.compare.load_run), and the mapped
+    runs among them (port.json's "run", with ``path`` and the whole ``port``); ParameterError
+    naming the first that cannot be read, or two that are different networks."""
     from pynn_hpc.analysis import compare as C
-    runs = []
+    runs, mapped = [], []
     for d in dirs:
+        port = mapped_run(d)
+        if port is not None:
+            mapped.append(dict(port["run"], path=str(d), port=port))
+            continue
         try:
             runs.append(C.load_run(d))
         except C.RunError as err:
             raise ParameterError(str(err))
-    first = runs[0]
-    for r in runs[1:]:
+    first = (runs + mapped)[0]
+    for r in (runs + mapped)[1:]:
         for key in SAME_NETWORK:
             if r.get(key) != first.get(key):
                 raise ParameterError(f"{r['path']} and {first['path']} are different networks "
                                      f"('{key}' differs): compare runs of the same network")
-    return runs
+    return runs, mapped
 
 
 #: the report's files in OUTPUT, beside comparison.json and comparison.png
@@ -377,23 +409,27 @@ def _figures(c, groups, reference):
         figures["activity"] = _png(plots.activity_figure(chosen, reference))
     if groups:
         figures["weights"] = _png(plots.weight_figure(groups, reference))
-        figures["timing"] = _png(plots.timing_figure(c["timing"]))
+        figures["timing"] = _png(plots.timing_figure(c["timing"], c.get("predicted")))
     if c.get("replay") and not c["replay"].get("error"):
         figures["replay"] = _png(plots.replay_figure(c["replay"], reference))
     return figures, errors
 
 
 def write_report(output, groups, backend_names, reference, failed, jobs, verdict=None,
-                 reason=None):
+                 reason=None, mapped=None):
     """comparison.json, comparison.png and the report (report.html, report.md, figures/)
     in ``output``.  ``verdict``: analysis.compare.compare's result, or None with ``reason``
-    (too few runs): then the report says why there is no verdict.  Everything the report
+    (too few runs): then the report says why there is no verdict.  ``mapped``: backend ->
+    mapped runs (:func:`load_runs`), which have no spikes and no verdict: their predicted
+    cost goes beside the measured timing (``predicted``), labelled so.  Everything the report
     shows is put in comparison.json first and the report rendered from what the file holds.
     Returns comparison.json's content."""
     from . import results as R
     from pynn_hpc.analysis import compare as C, report as RE, timing as T
+    mapped = mapped or {}
     runs = [r for rs in groups.values() for r in rs]
-    r0 = runs[0] if runs else None
+    everything = runs + [r for rs in mapped.values() for r in rs]
+    r0 = everything[0] if everything else None
     title = (f"{r0['n_neurons']:,} neurons, indegree x {r0['indegree_scale']:g}, "
              f"{r0['simtime_ms']:g} ms after {r0['presim_ms']:g} ms") if r0 else "no run finished"
     c = dict(verdict) if verdict else {
@@ -401,14 +437,17 @@ def write_report(output, groups, backend_names, reference, failed, jobs, verdict
         "no_verdict": {}}
     if reason:
         c["no_verdict_reason"] = reason
-    setup, versions = _setup_and_versions(runs)
+    setup, versions = _setup_and_versions(everything)
     c.update(network=title, backends=list(backend_names), date=time.strftime(
         "%Y-%m-%d %H:%M:%S %Z"), setup=setup, versions=versions,
         runs={b: [r["path"] for r in rs] for b, rs in groups.items()}, failed=failed,
         table=C.table(verdict) if verdict else None)
     c["timing"] = T.timing({b: [dict(r, **_made(r)) for r in rs] for b, rs in groups.items()},
                            reference, jobs)
-    c["replay"] = replay(list(groups), output) if groups else None
+    c["predicted"] = T.predicted(mapped, c["timing"])
+    c["runs"].update({b: [r["path"] for r in rs] for b, rs in mapped.items()})
+    names = list(groups) + list(mapped)
+    c["replay"] = replay(names, output) if names else None
     c = json.loads(json.dumps(R._plain(c)))           # what comparison.json will hold
     figures, errors = _figures(c, groups, reference)
     c["figures"] = list(figures)
@@ -433,10 +472,13 @@ def _groups(runs):
     return groups
 
 
-def _check_reference(groups, reference):
+def _check_reference(groups, reference, mapped=()):
     """ParameterError unless ``groups`` hold C_MIN_RUNS runs of ``reference`` with different
-    seeds (their differences are the tolerance)."""
+    seeds (their differences are the tolerance); ``mapped``: the backends that only mapped."""
     ref = groups.get(reference, [])
+    if not ref and reference in mapped:
+        raise ParameterError(f"the reference backend '{reference}' only mapped the network (no "
+                             "spikes): choose a backend that runs it as --reference")
     if not ref:
         raise ParameterError(f"no run of the reference backend '{reference}' among "
                              f"the runs (backends: {', '.join(groups)})")
@@ -525,10 +567,10 @@ def compare(request):
     for seed in request.seeds:
         check_seed(seed, "--seeds")
     output = rundir.check_path(request.output)
-    runs = None
+    loaded = None
     if request.runs:
-        runs = load_runs(list(request.runs))
-        _check_reference(_groups(runs), request.reference)
+        loaded = load_runs(list(request.runs))
+        _check_reference(_groups(loaded[0]), request.reference, _groups(loaded[1]))
         network = None
     else:
         from pynn_hpc import estimate as E, protocol
@@ -553,7 +595,7 @@ def compare(request):
     # locked while comparing; the report's files are written beside the old ones and
     # swapped in at the end (the runs, in OUTPUT/runs, are each a run's own directory)
     with rundir.claim(output, finished=None, replaces=COMPARISON_FILES) as claim:
-        c = _compare(request, claim, network, runs)
+        c = _compare(request, claim, network, loaded)
         claim.commit()
     return c
 
@@ -563,21 +605,23 @@ COMPARISON_FILES = ("comparison.json", "comparison.png", "report.html", "report.
                     "figures", "replay.json")
 
 
-def _compare(request, claim, network, runs):
-    """:func:`compare` once its input is checked and ``claim`` holds the output."""
+def _compare(request, claim, network, loaded):
+    """:func:`compare` once its input is checked and ``claim`` holds the output;
+    ``loaded``: :func:`load_runs`' answer for the run directories given, or None."""
     say = (lambda line: None) if request.quiet else (lambda line: print(line, flush=True))
     failed, jobs, output = [], request.jobs, claim.staging
-    if runs is not None:
-        backend_names = list(dict.fromkeys(r["backend"] for r in runs))
+    if loaded is not None:
+        runs, mapped = loaded
+        backend_names = list(dict.fromkeys(r["backend"] for r in runs + mapped))
     else:
         dirs, failed = make_runs(request, claim.path, network, say)
-        runs = load_runs(dirs) if dirs else []
+        runs, mapped = load_runs(dirs) if dirs else ([], [])
         backend_names = list(request.backends)
-    groups = _groups(runs)
+    groups, mapped = _groups(runs), _groups(mapped)
     ref = groups.get(request.reference, [])
     reason = None
     if failed:
-        lost = [b for b in request.backends if b not in groups]
+        lost = [b for b in request.backends if b not in groups and b not in mapped]
         if not runs:
             reason = "every run failed (see above)"
         elif len(ref) < C_MIN_RUNS:
@@ -588,12 +632,12 @@ def _compare(request, claim, network, runs):
             reason = f"every run of {', '.join(lost)} failed (see above)"
     if reason:
         return write_report(output, groups, backend_names, request.reference, failed, jobs,
-                            reason=reason)
-    _check_reference(groups, request.reference)
+                            reason=reason, mapped=mapped)
+    _check_reference(groups, request.reference, mapped)
     from pynn_hpc.analysis import compare as C
     verdict = C.compare(groups, request.reference)
     return write_report(output, groups, backend_names, request.reference, failed, jobs,
-                        verdict=verdict)
+                        verdict=verdict, mapped=mapped)
 
 
 def summary(c):
@@ -612,6 +656,9 @@ def summary(c):
                      f"({c.get('test') or c['tolerance']}); with {len(c['runs'][b])} and "
                      f"{len(ref)} runs a backend identical to the reference is judged different "
                      f"on any statistic at most {_percent(c['false_alarm'][b])} of the time")
+    from pynn_hpc.analysis.timing import predicted_line
+    for b, p in (c.get("predicted") or {}).items():
+        lines.append(f"{b}: {predicted_line(p)}")
     for f in c["failed"]:
         lines.append(f"not compared: {f['backend']}, seed {f['seed']} failed: {f['error']}")
     r = c.get("replay") or {}

@@ -166,6 +166,10 @@ def network_options(preset=None, *, scale=None, indegree_scale=None, dc_rate=Non
     return Network(opts, d, stdp)
 
 
+def _count(projections):
+    return int(sum(prj.size(gather=True) for prj in projections.values()))
+
+
 def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         dc_rate=P.SCALING["dc_rate"], threads=P.RUN["threads"], simtime=P.RUN["simtime"],
         presim=P.RUN["presim"], seed=P.RUN["seed"], stdp=None, weight_sample=20000,
@@ -194,12 +198,32 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
     projections = connect(sim, E, I, drive, d, seed, stdp=stdp)
     timings["time_connect"] = time.perf_counter() - t0
     rss_built = _peak_rss_mb()
+    # what the run was: results.json's first fields, and a mapped run's port.json "run"
+    # (the connections are counted after the run: NEST would sort them here, untimed)
+    identity = {
+        "backend": backends.name_of(sim),
+        **sim.versions(),
+        "scale": scale,
+        "indegree_scale": d.indegree_scale,
+        "n_neurons": d.n_neurons,
+        "n_connections_expected": d.n_connections,
+        "threads": threads,
+        "mpi_processes": sim.num_processes(),
+        "seed": seed,
+        "presim_ms": presim,
+        "simtime_ms": simtime,
+        "dt_ms": P.RUN["dt"],
+    }
     if not backends.hook(sim, "produces_data")():
-        # the backend maps the network but records nothing (a SpiNNaker virtual board)
+        # the backend maps the network but records nothing (a SpiNNaker virtual board):
+        # port.json says what was mapped ("run") and, if the backend predicts it, what a run
+        # on the hardware would cost; compare shows that beside the measured runs
         progress.phase("map", "placement, routing; no spikes without a board")
         sim.run(presim + simtime)
         report = sim.port_report(projections, d)
         sim.end()
+        report["run"] = dict(identity, n_connections=_count(projections), timings=timings,
+                             derived=d.as_dict(), stdp=stdp)
         return {"port": report, "timings": timings}, None
 
     t0 = time.perf_counter()
@@ -229,21 +253,9 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         ranks = gather_dict({sim.rank(): {"timings": dict(timings), "peak_rss_mb": peak_rss}},
                             all=True)
         peak_rss = max(r["peak_rss_mb"] for r in ranks.values())
-    n_connections = int(sum(prj.size(gather=True) for prj in projections.values()))
     results = {
-        "backend": backends.name_of(sim),
-        **sim.versions(),
-        "scale": scale,
-        "indegree_scale": d.indegree_scale,
-        "n_neurons": d.n_neurons,
-        "n_connections": n_connections,
-        "n_connections_expected": d.n_connections,
-        "threads": threads,
-        "mpi_processes": sim.num_processes(),
-        "seed": seed,
-        "presim_ms": presim,
-        "simtime_ms": simtime,
-        "dt_ms": P.RUN["dt"],
+        **identity,
+        "n_connections": _count(projections),
         "timings": timings,
         "real_time_factor": timings["time_simulate"] / (simtime / 1000.0),
         "peak_rss_mb": peak_rss,      # the largest over MPI processes
@@ -334,6 +346,8 @@ class PreparedRun:
         staging = self.claim.staging
         port, port_path, path = results.pop("port", None), None, None
         if port is not None:
+            if "run" in port:
+                port["run"]["preset"] = self.preset
             R.write_json(staging / "port.json", port)
             port_path = self.output / "port.json"
         if backends.hook(sim, "produces_data")():

@@ -69,10 +69,18 @@ def run_of(name, seed=1, n=60):
 
 
 def timing_of(names):
+    """The timing section of ``names``; a plain "spinnaker" among them is a mapped backend,
+    drawn as its predicted total (predicted_of)."""
     return {"reference": names[0], "parallel": False,
             "fields": {k: {"label": label, "unit": unit} for k, (label, unit) in FIELDS.items()},
             "backends": {b: {k: {"mean": 1.0 + j, "sd": 0.1} for k in FIELDS}
-                         for j, b in enumerate(names)}}
+                         for j, b in enumerate(names) if b != "spinnaker"}}
+
+
+def predicted_of(names):
+    return {b: {"predicted": True, "total_seconds": 23.4, "phases": {"run": {"seconds": 4.3}},
+                "board": {"chips": 7, "boards": 1, "application_cores": 84}}
+            for b in names if b == "spinnaker"}
 
 
 def replay_of(names):
@@ -128,7 +136,7 @@ def _draw(names):
         "comparison": plots.comparison_figure(groups, report_of(groups), "a network"),
         "activity": plots.activity_figure({b: run_of(b) for b in names}, names[0]),
         "weights": plots.weight_figure(groups, names[0]),
-        "timing": plots.timing_figure(timing_of(names)),
+        "timing": plots.timing_figure(timing_of(names), predicted_of(names)),
         "replay": plots.replay_figure(replay_of(names), names[0]),
         "synapse": synapse_figure(names),
     }

@@ -175,6 +175,65 @@ def test_predicted_board_time(teaching):
     assert f"{p['total_seconds']:,.1f} s on {port['chips_used']} chips of 1 board" in line[0]
 
 
+def test_compare_shows_the_predicted_board_run_beside_the_measured_ones(tmp_path):
+    """compare --backends nest spinnaker: the virtual board's runs are mapped runs (port.json,
+    no results.json), reused like measured ones, kept out of the verdict, and their predicted
+    board time and size are in comparison.json, the summary, the report's tables and its timing
+    figure, labelled predicted; the SpiNNaker rule is in the synapse-level replay."""
+    out = tmp_path / "cmp"
+    args = ["compare", "--backends", "nest", "spinnaker", "--seeds", "1", "2", "3",
+            "--preset", "teaching", "--scale", "0.1", "--indegree-scale", "0.01",
+            "--simtime", "100", "--presim", "50", "--threads", "1", "--jobs", "2",
+            "--output", str(out)]
+    p = pynn_hpc(args, tmp_path, timeout=900)
+    assert p.returncode == 0, p.stderr[-3000:]
+    c = json.loads((out / "comparison.json").read_text())
+    assert set(c["agrees"]) == set() and c["failed"] == []
+    assert c["backends"] == ["nest", "spinnaker"] and len(c["runs"]["spinnaker"]) == 3
+    ports = [json.loads((out / "runs" / f"spinnaker-seed{k}" / "port.json").read_text())
+             for k in (1, 2, 3)]
+    assert not any((out / "runs" / f"spinnaker-seed{k}" / "results.json").exists()
+                   for k in (1, 2, 3))
+    assert [q["run"]["seed"] for q in ports] == [1, 2, 3]
+    assert all(q["run"]["simtime_ms"] == 100 and q["run"]["indegree_scale"] == 0.01
+               and q["run"]["preset"] == "teaching" for q in ports)
+    pred = c["predicted"]["spinnaker"]
+    boards = [q["predicted_board_time"] for q in ports]
+    assert pred["predicted"] is True and pred["board"] == boards[0]["board"]
+    assert pred["total_seconds"] == pytest.approx(np.mean([b["total_seconds"] for b in boards]))
+    assert pred["phases"]["run"]["seconds"] == pytest.approx(
+        np.mean([b["phases"]["run"]["seconds"] for b in boards]))
+    nest = c["timing"]["backends"]["nest"]
+    total = sum(nest[k]["mean"] for k in ("time_create", "time_connect", "time_presimulate",
+                                           "time_simulate"))
+    assert pred["reference_total_s"] == pytest.approx(total)
+    assert pred["ratio"] == pytest.approx(pred["total_seconds"] / total)
+    assert "spinnaker" not in c["timing"]["backends"]          # nothing measured is invented
+    size = f"{pred['board']['chips']} chips of 1 board"
+    line = [ln for ln in p.stdout.splitlines() if ln.startswith("spinnaker: ")]
+    assert len(line) == 1 and "PREDICTED" in line[0] and "not measured" in line[0]
+    assert size in line[0] and f"{pred['total_seconds']:,.1f} s" in line[0]
+    md = (out / "report.md").read_text()
+    section = md.split("## Predicted, not measured: spinnaker")[1].split("\n## ")[0]
+    assert "| spinnaker (PREDICTED) |" in section and size in section
+    assert f"| total (predicted) | {pred['total_seconds']:.3g} |" in section
+    assert "timing" in c["figures"] and (out / "figures" / "timing.png").stat().st_size > 0
+    assert "spinnaker vs reference" in c["replay"]["max_rel_diff"]
+    # a mapped run is reused as a finished run of its network, and refused for another one
+    from pynn_hpc import comparison
+    from pynn_hpc.errors import ParameterError
+    mapped = out / "runs" / "spinnaker-seed2"
+    network = {k: ports[1]["run"][k] for k in comparison.SAME_NETWORK}
+    assert comparison.finished_run(mapped, "spinnaker", 2, network) is True
+    with pytest.raises(ParameterError, match="another network"):
+        comparison.finished_run(mapped, "spinnaker", 2, dict(network, simtime_ms=200.0))
+    # a mapped backend cannot be the reference: one line, nothing written
+    bad = pynn_hpc(["compare", *(str(out / "runs" / f"spinnaker-seed{k}") for k in (1, 2, 3)),
+                    "--reference", "spinnaker", "--output", str(tmp_path / "none")], tmp_path)
+    assert bad.returncode == 2 and "only mapped the network" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "none").exists()
+
+
 def test_stock_alpha_variant(tmp_path):
     """spinnaker:stock_alpha maps sPyNNaker's IF_curr_alpha and reports what it leaves
     untranslated; its output directory and results name carry the variant."""
