@@ -1,8 +1,36 @@
-"""Brian2 backend (in progress)."""
-import pyNN.brian2  # noqa: F401
-from pyNN.brian2 import *  # noqa: F401,F403
+"""Brian2 backend: PyNN's ``pyNN.brian2`` plus what this model needs, translated for Brian2.
 
+What is translated here, and why:
+
+* ``IF_curr_alpha`` is NEST's ``iaf_psc_alpha`` step by step: exact propagators of the
+  membrane and the alpha currents, NEST's order within a step (input, threshold,
+  refractoriness, reset) and its spike times (:mod:`.celltypes`).  pyNN.brian2's own
+  integrates the equations with Brian2's generic methods.
+* The power-law STDP rule (NEST's ``stdp_pl_synapse_hom``) as Brian2 ``Synapses`` code with
+  all of the delay dendritic: pre- and postsynaptic pathways with delays d and 2 d, the
+  postsynaptic one first in a step (:mod:`.synapses`).  pyNN.brian2 refuses STDP with
+  dendritic delays.
+* ``SpikeSourcePoisson`` feeds exactly one target each: the target draws the train per step
+  with ``poisson()`` in its own update, from Brian2's generator seeded by ``setup``: no
+  spike events, no queue (:mod:`.celltypes`).
+* Projections are one ``Synapses`` object each, connected once from index arrays that the
+  connectors draw with numpy (:mod:`.projection`, :mod:`.connector`).
+* Runtime mode with Cython code generation (numpy on request), one thread
+  (:mod:`.runcontrol`).
+"""
+import brian2  # noqa: F401  (a missing Brian2 is named by the backend registry)
+import pyNN.brian2  # noqa: F401
+from pyNN.brian2 import *  # noqa: F401,F403  (the PyNN API on Brian2)
+
+from .runcontrol import setup, versions, reset, SIMULATOR  # noqa: F401
+from .celltypes import IF_curr_alpha, SpikeSourcePoisson, SpikeSourceArray  # noqa: F401
+from .population import Population  # noqa: F401
 from .synapses import (StaticSynapse, SpikePairRule, PowerLawWeightDependence,  # noqa: F401
                        STDPMechanism)
-from .runcontrol import setup, versions, SIMULATOR  # noqa: F401
+from .projection import Projection  # noqa: F401
+from .connector import (FixedNumberPreConnector, OneToOneConnector,  # noqa: F401
+                        AllToAllConnector)
 from .replay import replay  # noqa: F401
+from . import runcontrol
+
+runcontrol.quiet()

@@ -16,7 +16,6 @@ per seed.  ``threads`` applies to C++ standalone only; the runtime mode runs on 
 and refuses more.
 """
 import os
-import warnings
 
 import brian2
 import numpy as np
@@ -82,4 +81,3 @@ def quiet():
     """Brian2's info-level messages (code generation fallbacks) off the console."""
     brian2.BrianLogger.suppress_hierarchy("brian2.codegen")
     brian2.BrianLogger.suppress_hierarchy("brian2.devices")
-    warnings.filterwarnings("ignore", module="brian2")
