@@ -58,6 +58,8 @@ def say(line, clear=False):
     ``clear``: on a terminal, first clear the line (a worker's progress bar may be on it)."""
     if clear and getattr(sys.stderr, "isatty", lambda: False)():
         line = "\r\x1b[K" + line
+    if _in_worker:
+        _said_last()        # an error or a stop: the last word, no heartbeat after it
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
 
@@ -102,6 +104,15 @@ def _abort_all_ranks(code):
 #: last line on stderr, then the length and text of what it is doing now
 _board = None
 _HEAD = struct.Struct("dH")
+#: True in a supervised command's worker process
+_in_worker = False
+
+
+def _said_last():
+    """In the worker: nothing more to report (the command has said its result or its error,
+    and may take seconds to tear the simulator down): the supervisor says no heartbeat now."""
+    if _board is not None:
+        _HEAD.pack_into(_board, 0, time.monotonic(), 0)
 
 
 def note(state=None, said=False):
@@ -246,6 +257,8 @@ def _become_worker(supervisor):
         pass
     if os.getppid() != supervisor:      # it died before prctl took effect
         os._exit(1)
+    global _in_worker
+    _in_worker = True
     signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
 
 
@@ -285,7 +298,11 @@ def guarded(command, args, supervise=False):
         if supervised:
             _become_worker(supervisor)
     try:
-        return command(args)
+        try:
+            return command(args)
+        finally:
+            if _in_worker:
+                _said_last()
     except Interrupted as stop:
         _ignore_signals()
         code = 128 + stop.signum

@@ -358,3 +358,31 @@ def test_a_worker_that_finishes_anyway_is_not_reported_stopped():
     cmd.wait_for("ending", stream="stdout")
     cmd.stop(signal.SIGTERM)
     assert cmd.proc.returncode == 0 and cmd.stderr == ""
+
+
+@pytest.mark.parametrize("ending", ["error", "result"])
+def test_no_heartbeat_after_the_last_word(ending):
+    """A worker that has said its error (or printed its result) and then takes longer than the
+    heartbeat's silence to end (a simulator's teardown on a loaded machine) gets no "still
+    running" line after it: the error stays the one line on stderr."""
+    last = ("stopping.say('pynn-hpc: error: bad input'); code = 2" if ending == "error"
+            else "print('result', flush=True); code = 0")
+    code = ("import argparse, sys, time\nfrom pynn_hpc import stopping\n"
+            "stopping.HEARTBEAT_S = 0.3\n"
+            "def command(args):\n"
+            "    stopping.note('replay on nest (1 of 1)', said=True)\n"
+            f"    {last}\n"
+            "    if code == 0:\n"
+            "        return 0\n"
+            "    time.sleep(1.5)\n"
+            "    return code\n"
+            "def teardown():\n"
+            "    time.sleep(1.5)\n"
+            "import atexit; atexit.register(teardown)\n"
+            "sys.exit(stopping.guarded(command, argparse.Namespace(command='replay', quiet=False),"
+            " supervise=True))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    if ending == "error":
+        assert p.returncode == 2 and p.stderr.splitlines() == ["pynn-hpc: error: bad input"]
+    else:
+        assert p.returncode == 0 and p.stdout == "result\n" and p.stderr == "", p.stderr
