@@ -31,6 +31,11 @@ from .projection import Projection  # noqa: F401
 from .connector import (FixedNumberPreConnector, OneToOneConnector,  # noqa: F401
                         AllToAllConnector)
 from .replay import replay  # noqa: F401
+from .fits import check_fits  # noqa: F401
 from . import runcontrol
 
 runcontrol.quiet()
+
+#: a Brian2 run() call in runtime mode prepares every code object again (~0.5 s measured on
+#: the teaching network): the protocol runs each phase in one call
+CHUNKED_RUN = False

@@ -52,6 +52,7 @@ def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1, codegen=None, *
     if codegen not in TARGETS:
         raise ValueError(f"codegen must be one of {', '.join(TARGETS)} (got {codegen!r})")
     _run["target"] = codegen
+    check_compiler(codegen)
     brian2.prefs.codegen.target = codegen
     brian2.prefs.codegen.loop_invariant_optimisations = True
     rank = pyNN.brian2.setup(timestep=timestep, min_delay=min_delay, max_delay=max_delay,
@@ -66,6 +67,19 @@ def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1, codegen=None, *
     brian2.seed(int(rng_seed))
     np.random.seed(int(rng_seed) % 2**32)
     return rank
+
+
+def check_compiler(codegen=None):
+    """BackendBroken (one line) if the code generation target cannot compile here."""
+    codegen = codegen or target()
+    if codegen != "cython":
+        return
+    from brian2.codegen.runtime.cython_rt import CythonCodeObject
+    if not CythonCodeObject.is_available():
+        from pynn_hpc.backends import BackendBroken
+        raise BackendBroken("Brian2 cannot compile its Cython code here (a C++ compiler and "
+                            "Cython are needed; see Brian2's log for the compiler's message), "
+                            "or run with PYNN_HPC_BRIAN2_TARGET=numpy (slower)")
 
 
 def _no_store(*args, **kwargs):

