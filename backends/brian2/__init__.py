@@ -18,9 +18,15 @@ What is translated here, and why:
 * Runtime mode with Cython code generation (numpy on request), one thread
   (:mod:`.runcontrol`).
 """
-import brian2  # noqa: F401  (a missing Brian2 is named by the backend registry)
-import pyNN.brian2  # noqa: F401
-from pyNN.brian2 import *  # noqa: F401,F403  (the PyNN API on Brian2)
+import warnings
+
+with warnings.catch_warnings():
+    # Brian2 2.9 calls pyparsing's camel-case names, which pyparsing 3.3 deprecates, at import
+    warnings.simplefilter("ignore")
+    import brian2  # noqa: F401  (a missing Brian2 is named by the backend registry)
+    import brian2.stateupdaters.explicit  # noqa: F401
+    import pyNN.brian2  # noqa: F401
+    from pyNN.brian2 import *  # noqa: F401,F403  (the PyNN API on Brian2)
 
 from .runcontrol import setup, versions, reset, SIMULATOR  # noqa: F401
 from .celltypes import IF_curr_alpha, SpikeSourcePoisson, SpikeSourceArray  # noqa: F401

@@ -44,10 +44,10 @@ def replay(pre_times, post_times, synapse_type, timestep):
         fire : boolean
         w_seen : 1
         written : boolean""",
-        threshold="fire", reset="", events={"written": "written"}, clock=clock,
+        threshold="fire", reset="fire = False", events={"written": "written"}, clock=clock,
         name="replay_post")
     # both flags are lowered before the step's pathways (which may raise them again)
-    post.run_on_event("spike", "fire = False", when="before_synapses")
+    post.resetter["spike"].when = "before_synapses"
     post.run_on_event("written", "written = False", when="before_synapses")
     to_post = brian2.Synapses(relay, post, on_pre="fire_post = True", clock=clock,
                               name="replay_relay_synapse")
