@@ -54,7 +54,8 @@ def test_coincident_pair_does_nothing_on_brian2(b2):
     pre spike at 5 (potentiation) but neither potentiates nor depresses with the one at 11."""
     w, mu, w0 = 0.05, STDP["mu"], STDP["w0"]
     r = replay(b2, [5.0, 11.0], [10.0], delay=1.0, weight=w)
-    expected = w + SPIKE_PAIR["A_plus"] * w0 ** (1 - mu) * w ** mu * math.exp(-6.0 / STDP["tau_plus"])
+    k_plus = math.exp(-6.0 / STDP["tau_plus"])
+    expected = w + SPIKE_PAIR["A_plus"] * w0 ** (1 - mu) * w ** mu * k_plus
     assert r["weights"][0] == w
     assert r["weights"][1] == pytest.approx(expected, rel=1e-12)
 

@@ -15,10 +15,12 @@ from pynn_hpc.errors import ParameterError
 from . import runcontrol
 
 COSTS = {
-    "measured": "",
-    "base_mb": 0.0,
-    "per_neuron_kb": 0.0,
-    "per_connection_b": 0.0,
+    "measured": "2026-12-07, Brian2 2.9.0 runtime (Cython), PyNN 0.13.0, 1 thread, 2-core x86_64; "
+                "fitted to 4 runs of 10 + 20 ms (3,375 to 11,250 neurons, 3.8 M to 15.2 M "
+                "connections), worst error 1.1 %",
+    "base_mb": 320.6,
+    "per_neuron_kb": 1.97,
+    "per_connection_b": 38.31,
 }
 MB = 1024.0 * 1024.0
 
