@@ -2,6 +2,7 @@
 import h5py
 import neo
 import numpy as np
+import pytest
 import quantities as pq
 from neo.io import NixIO
 
@@ -158,3 +159,61 @@ def test_other_blocks_are_written_by_neo_and_not_read_here(tmp_path):
     nix.write_block(tmp_path / "two.nix", two)
     assert nix.read_spiketrains(tmp_path / "two.nix") is None
     assert len(neo_read(tmp_path / "two.nix").segments) == 2
+
+
+def links_and_storage(path):
+    """Every link of an HDF5 file (kind, character set) and how each dataset is stored
+    (layout, chunk, fill and allocation times, filters, bytes), in creation order."""
+    out = []
+
+    def walk(group, prefix, seen):
+        names = []
+        group.links.iterate(names.append, idx_type=h5py.h5.INDEX_CRT_ORDER)
+        for raw in names:
+            info = group.links.get_info(raw)
+            obj = h5py.h5o.open(group, raw)
+            name = raw.decode()
+            if len(name) == 36 and name.count("-") == 4:       # an entity id
+                name = "id"
+            p = f"{prefix}/{name}"
+            out.append((p, info.type, info.cset))
+            addr = h5py.h5o.get_info(obj).addr
+            if addr in seen:
+                continue
+            seen.add(addr)
+            if isinstance(obj, h5py.h5d.DatasetID):
+                plist = obj.get_create_plist()
+                out.append((p, plist.get_layout(), plist.get_chunk(), plist.get_fill_time(),
+                            plist.get_alloc_time(), plist.get_nfilters(),
+                            obj.get_storage_size()))
+            else:
+                walk(obj, p, seen)
+
+    with h5py.File(path, "r") as f:
+        walk(f.id, "", set())
+    return out
+
+
+@pytest.mark.parametrize("calls", ["_C", "_H5py"])
+def test_both_ways_of_calling_hdf5_make_the_file_neo_makes(tmp_path, calls):
+    """HDF5's C functions (the default) or h5py's low-level API (without them): the same file,
+    down to the links' character sets and the datasets' storage."""
+    if calls == "_C" and nix._hdf5() is None:
+        pytest.skip("HDF5's C functions are not found through h5py here")
+    neo_write(tmp_path / "neo.nix", with_names(pynn_like_block()))
+    nix.write_block(tmp_path / "ours.nix", with_names(pynn_like_block()),
+                    calls=getattr(nix, calls))
+    assert tree(tmp_path / "ours.nix") == tree(tmp_path / "neo.nix")
+    assert links_and_storage(tmp_path / "ours.nix") == links_and_storage(tmp_path / "neo.nix")
+    trains_equal(nix.read_spiketrains(tmp_path / "ours.nix"),
+                 neo_read(tmp_path / "neo.nix").segments[0].spiketrains)
+
+
+def test_chunks_are_the_ones_h5py_guesses():
+    """The writer reproduces h5py's chunk guess (``chunks=True``, as nixio asks for)."""
+    from h5py._hl.filters import guess_chunk
+    sizes = list(range(0, 2100)) + [2 ** k + d for k in range(11, 25) for d in (-1, 0, 1)]
+    for itemsize in (1, 2, 4, 8, 16):
+        for n in sizes:
+            assert nix._guess_chunk(n, itemsize) == guess_chunk((n,), (None,), itemsize)[0], \
+                (n, itemsize)
