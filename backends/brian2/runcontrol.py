@@ -12,10 +12,12 @@ sources (none in this model) and the snapshot PyNN stores before the first run (
 
 ``rng_seed`` seeds Brian2 (its ``seed()``: numpy and the generated code's generators), so
 the Poisson drive (``poisson()`` in the neurons' update, :mod:`.celltypes`) is one stream
-per seed.  ``threads`` applies to C++ standalone only; the runtime mode runs on one thread
-and refuses more.
+per seed.  ``threads`` would be C++ standalone's OpenMP threads; the runtime mode runs on
+one thread whatever ``threads`` says (it warns once, and ``versions()`` reports
+``threads_used``: 1 into results.json).
 """
 import os
+import sys
 
 import brian2
 import numpy as np
@@ -30,7 +32,7 @@ _run = {"seed": 1, "target": None}
 
 def versions():
     return {"simulator": SIMULATOR, "simulator_version": brian2.__version__,
-            "pynn_version": pyNN.__version__, "codegen": target()}
+            "pynn_version": pyNN.__version__, "codegen": target(), "threads_used": 1}
 
 
 def target():
@@ -43,11 +45,14 @@ def seed():
 
 
 def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1, codegen=None, **extra):
-    """PyNN's setup on Brian2's runtime mode (module doc); ``threads`` must be 1 there."""
+    """PyNN's setup on Brian2's runtime mode, one thread whatever ``threads`` (module doc);
+    ``codegen``: "cython" or "numpy", kept for later setups in the process."""
     if not (isinstance(threads, int) and threads > 0):
         raise ValueError(f"threads must be a whole number > 0 (got {threads})")
-    if threads != 1:
-        raise ValueError(f"Brian2's runtime mode runs on one thread (got threads={threads})")
+    if threads != 1 and not _run.get("warned"):
+        _run["warned"] = True
+        print(f"pynn-hpc: Brian2's runtime mode runs on one thread (threads={threads} not used)",
+              file=sys.stderr)
     codegen = codegen or target()
     if codegen not in TARGETS:
         raise ValueError(f"codegen must be one of {', '.join(TARGETS)} (got {codegen!r})")
