@@ -345,19 +345,20 @@ def cmd_info(args):
     Exit code 1 when an installed backend cannot start (e.g. its NMODL build failed), else 0."""
     print(f"pynn_hpc {importlib.metadata.version('pynn_hpc')}")
     broken = False
+    width = max(map(len, backends.names()))
     for name in backends.names():
         try:
             sim = backends.load(name)
         except backends.BackendBroken as err:
-            print(f"  {name:10s} installed but broken: {err}")
+            print(f"  {name:{width}s} installed but broken: {err}")
             broken = True
             continue
         except backends.BackendUnavailable:
-            print(f"  {name:10s} not installed: {backends.install_hint(name)}")
+            print(f"  {name:{width}s} not installed: {backends.install_hint(name)}")
             continue
         v = sim.versions()
         mpi = {True: " (with MPI)", False: " (without MPI)"}.get(v.get("mpi"), "")
-        print(f"  {name:10s} {v['simulator']} {v['simulator_version']}{mpi}, "
+        print(f"  {name:{width}s} {v['simulator']} {v['simulator_version']}{mpi}, "
               f"PyNN {v['pynn_version']}")
     return 1 if broken else 0
 
