@@ -20,12 +20,20 @@ What is translated here, and why:
 """
 import warnings
 
+from pynn_hpc.backends import BackendBroken
+
 with warnings.catch_warnings():
     # Brian2 2.9 calls pyparsing's camel-case names, which pyparsing 3.3 deprecates, at import
     warnings.simplefilter("ignore")
-    import brian2  # noqa: F401  (a missing Brian2 is named by the backend registry)
-    import brian2.stateupdaters.explicit  # noqa: F401
-    import pyNN.brian2  # noqa: F401
+    try:
+        import brian2  # noqa: F401  (a missing Brian2 is named by the backend registry)
+        import brian2.stateupdaters.explicit  # noqa: F401
+        import pyNN.brian2  # noqa: F401
+    except ImportError:
+        raise
+    except Exception as err:      # e.g. Brian2 2.9.0 with numpy 2.4: installed but broken
+        raise BackendBroken(f"Brian2 cannot be imported ({type(err).__name__}: {err}): "
+                            "pip install 'brian2==2.9.0' 'numpy<2.4'") from err
     from pyNN.brian2 import *  # noqa: F401,F403  (the PyNN API on Brian2)
 
 from .runcontrol import setup, versions, reset, SIMULATOR  # noqa: F401

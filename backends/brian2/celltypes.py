@@ -38,6 +38,8 @@ from pyNN.standardmodels import build_translations
 
 from pyNN.brian2 import simulator
 
+from . import runcontrol
+
 RECEPTORS = {"excitatory": "E", "inhibitory": "I"}
 
 EQUATIONS = """
@@ -121,7 +123,8 @@ class ExactAlphaGroup(brian2.NeuronGroup):
     def __init__(self, n, equations, **parameters):
         clock = simulator.state.network.clock
         super().__init__(n, model=equations, threshold="v >= v_thresh",
-                         reset="v = v_reset\nr = refractory_steps", clock=clock)
+                         reset="v = v_reset\nr = refractory_steps", clock=clock,
+                         name=runcontrol.name("alpha"))
         for name, value in parameters.items():
             setattr(self, name, value)
         self.drive_stop_E = self.drive_stop_I = 0 * brian2.second
@@ -166,7 +169,7 @@ class DriveGroup(brian2.NeuronGroup):
 
     def __init__(self, n, equations, **parameters):
         super().__init__(n, model="rate : Hz\nstart : second\nduration : second",
-                         clock=simulator.state.network.clock)
+                         clock=simulator.state.network.clock, name=runcontrol.name("drive"))
         for name, value in parameters.items():
             setattr(self, name, value)
         self.add_attribute("initial_values")
@@ -197,7 +200,12 @@ class ShiftedGeneratorGroup(SpikeGeneratorGroup):
     def __init__(self, n, equations, spike_time_sequences=None):
         if isinstance(spike_time_sequences, Sequence):     # one source: PyNN gives it bare
             spike_time_sequences = np.array([spike_time_sequences], dtype=Sequence)
-        super().__init__(n, equations, spike_time_sequences)
+        assert spike_time_sequences.size == n
+        self._check_spike_times(spike_time_sequences)
+        indices, times = self._convert_sequences_to_arrays(spike_time_sequences)
+        brian2.SpikeGeneratorGroup.__init__(self, n, indices=indices, times=times,
+                                            clock=simulator.state.network.clock,
+                                            name=runcontrol.name("spikes"))
         self.add_attribute("initial_values")
         self.initial_values = {}
 
@@ -225,7 +233,22 @@ class SpikeSourceArray(pynn_std_cells.SpikeSourceArray):
 
 
 class Recorder(recording.Recorder):
-    """pyNN.brian2's recorder with NEST's spike times: the end of the step that crossed."""
+    """pyNN.brian2's recorder with NEST's spike times (the end of the step that crossed),
+    its monitors named by :func:`.runcontrol.name`."""
+
+    def _create_device(self, group, variable):
+        if variable.name == "spikes":
+            device = brian2.SpikeMonitor(group, record=True, name=runcontrol.name("spikemon"))
+        else:
+            varname = self.population.celltype.state_variable_translations[
+                variable.name]["translated_name"]
+            cells = np.sort(np.fromiter(self.recorded[variable], dtype=int)) - \
+                self.population.first_id
+            device = brian2.StateMonitor(group, varname, record=cells, when="end",
+                                         dt=self.sampling_interval * brian2.ms,
+                                         name=runcontrol.name("statemon"))
+        self._devices[variable.name] = device
+        simulator.state.network.add(device)
 
     def _get_spiketimes(self, requested_ids, clear=False):
         ids, times = super()._get_spiketimes(requested_ids, clear)

@@ -24,7 +24,7 @@ from pyNN.space import Space
 from pynn_hpc.backends import sample_indices
 from pynn_hpc.backends.projections import ProjectionArrays
 
-from . import synapses
+from . import runcontrol, synapses
 from .celltypes import RECEPTORS, DriveGroup, ExactAlphaGroup
 
 
@@ -115,7 +115,8 @@ class Projection(ProjectionArrays, common.Projection):
             model, on_pre = synapses.static_code(target)
             on_post, delays = None, {"pre": delay * ms}
         syn = brian2.Synapses(self._pre_group, self._post_group, model=model, on_pre=on_pre,
-                              on_post=on_post, delay=delays, clock=simulator.state.network.clock)
+                              on_post=on_post, delay=delays, clock=simulator.state.network.clock,
+                              name=runcontrol.name("prj"))
         if self._plastic:
             syn.post.order = -2          # a same-step postsynaptic arrival first (NEST's order)
             syn.pre.order = -1

@@ -8,7 +8,9 @@ slower per step); ``PYNN_HPC_BRIAN2_TARGET`` sets the default.
 ``setup`` starts pyNN.brian2's network afresh and removes what this backend does not use
 and what would cost a Python call per step: pyNN.brian2's network operation for current
 sources (none in this model) and the snapshot PyNN stores before the first run (for
-``reset``, a copy of every synapse; ``reset`` is therefore refused).
+``reset``, a copy of every synapse; ``reset`` is therefore refused).  Brian2 objects get
+names that do not depend on what else the process made (:func:`name`): compiled code is
+then found in Brian2's cache by the next process that builds the same network.
 
 ``rng_seed`` seeds Brian2 (its ``seed()``: numpy and the generated code's generators), so
 the Poisson drive (``poisson()`` in the neurons' update, :mod:`.celltypes`) is one stream
@@ -44,6 +46,20 @@ def seed():
     return _run["seed"]
 
 
+def name(kind):
+    """A name for a Brian2 object, the same for the same network in every process.
+
+    Brian2 names the arrays in the generated code after their objects, and its cache of
+    compiled code (Cython) is keyed by that code: its default names (``neurongroup_3``)
+    count the objects still alive in the process, so that a network built after another
+    one would compile its code again.  Names restart at every ``setup``.
+    """
+    names = _run.setdefault("names", {})
+    k = names.get(kind, 0)
+    names[kind] = k + 1
+    return f"pynn_hpc_{kind}_{k}"
+
+
 def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1, codegen=None, **extra):
     """PyNN's setup on Brian2's runtime mode, one thread whatever ``threads`` (module doc);
     ``codegen``: "cython" or "numpy", kept for later setups in the process."""
@@ -63,6 +79,8 @@ def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1, codegen=None, *
     rank = pyNN.brian2.setup(timestep=timestep, min_delay=min_delay, max_delay=max_delay,
                              **extra)
     network = simulator.state.network
+    network.clock = brian2.Clock(timestep * brian2.ms, name="pynn_hpc_clock")
+    _run["names"] = {}
     for obj in list(network.objects):
         if isinstance(obj, brian2.NetworkOperation):      # pyNN's current sources: none here
             network.remove(obj)
