@@ -67,3 +67,18 @@ def test_alpha_current_peaks_at_the_weight(brian2_sim):
                                rtol=1e-9, atol=1e-12)
     # the continuous peak (at tau, between grid points) is w: the grid's maximum is just below
     assert w * 0.995 < np.max(i.magnitude) <= w
+
+
+@pytest.mark.parametrize("tau_syn", [0.32582722403722841, 2.0, 10.0 * (1 - 1e-7), 10.0, 10.0 + 1e-3])
+def test_propagators_are_the_exponential_of_the_system(brian2_sim, tau_syn):
+    """P11, P21, P31, P32 are entries of exp(A h) for the state (x, i, V - v_rest), also where
+    tau_syn is tau_m or close to it (the series branch)."""
+    from scipy.linalg import expm
+    from pynn_hpc.backends.brian2.celltypes import propagators
+    h, tau_m, c_m = 1e-4, 1e-2, 2.5e-10                  # SI units, as in the group
+    ts = tau_syn * 1e-3
+    a = np.array([[-1 / ts, 0, 0], [np.e / ts, -1 / ts, 0], [0, 1 / c_m, -1 / tau_m]])
+    exact = expm(a * h)
+    p11, p21, p31, p32 = propagators(h, tau_m, c_m, ts)
+    np.testing.assert_allclose([p11, p21, p31, p32],
+                               [exact[0, 0], exact[1, 0], exact[2, 0], exact[2, 1]], rtol=1e-9)
