@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install every simulator the suite uses into .venv (NEST, NEURON, sPyNNaker, Brian2 via the `test` extra;
-# mpich, mpi4py and an MPI-enabled NEST for the multi-process tests; chromium for the report tests),
+# Install every simulator the suite uses into .venv (NEST, NEURON, sPyNNaker, Brian2 via the
+# `test` extra; mpich, mpi4py and an MPI-enabled NEST for the multi-process tests; chromium for
+# the report tests),
 # then run the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
