@@ -622,7 +622,7 @@ def _compare(request, claim, network, loaded):
     reason = None
     if failed:
         lost = [b for b in request.backends if b not in groups and b not in mapped]
-        if not runs:
+        if not runs and not mapped:
             reason = "every run failed (see above)"
         elif len(ref) < C_MIN_RUNS:
             reason = (f"{len(ref)} run(s) of the reference '{request.reference}' finished, "

@@ -332,3 +332,47 @@ def test_a_signal_reaches_every_running_run(tmp_path, signum, code):
         assert not Path(f"/proc/{child}").exists()
     assert not (out / "comparison.json").exists() and not (out / "report.html").exists()
     assert not list(out.glob("runs/*/results.json"))
+
+
+def test_predicted_runs_are_averaged_labelled_and_kept_apart_from_measured_ones():
+    """analysis.timing.predicted over mapped runs (their port.json's predicted_board_time):
+    phases and total averaged over seeds, the ratio to the reference's measured total, a
+    backend without a prediction said so; the report's table and lines label them predicted
+    and nothing measured is made up for them."""
+    from pynn_hpc.analysis import report as RE
+
+    def mapped(seed, run, total):
+        return {"seed": seed, "timings": {"time_connect": 0.5},
+                "port": {"predicted_board_time": {
+                    "predicted": True, "what": "a prediction from the mapping",
+                    "board": {"chips": 7, "boards": 1, "application_cores": 84},
+                    "phases": {"loading": {"seconds": total - run, "what": "load"},
+                               "run": {"seconds": run, "what": "run"}},
+                    "total_seconds": total, "mapping_seconds_measured": 0.2}}}
+
+    measured = {"nest": [{"seed": s, "timings": {"time_create": 1.0, "time_connect": 2.0,
+                                                 "time_presimulate": 3.0, "time_simulate": 4.0}}
+                         for s in (1, 2, 3)]}
+    timing = T.timing(measured, "nest")
+    p = T.predicted({"spinnaker": [mapped(1, 4.0, 20.0), mapped(2, 6.0, 30.0)],
+                     "other": [{"seed": 1, "port": {"predicted_board_time": {
+                         "predicted": True, "error": "ValueError: no board"}}}]}, timing)
+    s = p["spinnaker"]
+    assert s["predicted"] is True and s["total_seconds"] == 25.0
+    assert s["phases"]["run"]["seconds"] == 5.0 and s["phases"]["loading"]["seconds"] == 20.0
+    assert s["reference_total_s"] == 10.0 and s["ratio"] == 2.5 and s["seeds"] == [1, 2]
+    assert p["other"]["total_seconds"] is None and p["other"]["error"] == "ValueError: no board"
+    assert T.predicted_line(s) == ("mapped only, no spikes, no verdict; a run on 7 chips of 1 "
+                                   "board, 84 application cores is PREDICTED to take 25.0 s "
+                                   "(not measured)")
+    c = {"reference": "nest", "backends": ["nest", "spinnaker", "other"], "agrees": {},
+         "timing": timing, "predicted": p, "network": "a network"}
+    md = RE.markdown(c)
+    table = next(t for t in md_tables(md) if t[0][0] == "predicted phase (s)")
+    assert table[0] == ["predicted phase (s)", "spinnaker (PREDICTED)"]
+    rows = {r[0]: r[1] for r in table[1:]}
+    assert rows["total (predicted)"] == "25" and rows["run"] == "5"
+    assert rows["predicted total / nest's measured"] == "2.5"
+    assert "other: no prediction (ValueError: no board)." in md
+    timing_table = next(t for t in md_tables(md) if t[0][0] == "")
+    assert timing_table[0] == ["", "nest (reference)"]          # nothing measured invented
