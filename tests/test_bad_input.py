@@ -110,7 +110,7 @@ def rows():
     """(id, argv) of every row; run rows on every backend that simulates, with --overwrite of
     the finished run."""
     out = []
-    for backend in ("nest", "neuron", "spinnaker-emulated", "spinnaker"):
+    for backend in ("nest", "neuron", "spinnaker-emulated", "spinnaker", "brian2"):
         for what, args in RUN_ROWS:
             argv = ["run", "--backend", backend, *SMALL, "--output", "{run}", "--overwrite",
                     "--quiet", *args]
@@ -212,7 +212,8 @@ def _outcomes(world, group):
     return outcomes, before, tree(world), cwd_before
 
 
-@pytest.mark.parametrize("group", ["nest", "neuron", "spinnaker-emulated", "spinnaker", "none"])
+@pytest.mark.parametrize("group", ["nest", "neuron", "spinnaker-emulated", "spinnaker", "brian2",
+                                   "none"])
 def test_every_bad_input_is_one_line_exit_2_and_changes_nothing(world, group):
     outcomes, before, after, _ = _outcomes(world, group)
     assert outcomes, group
