@@ -106,7 +106,7 @@ def test_reusing_runs_and_too_few_reference_runs(comparison, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--seeds", "1", "1", "2"], "--seeds must be different"),
     (["--seeds", "1", "2"], "at least 3 --seeds"),
-    (["--backends", "nest", "brian2"], "unknown backend 'brian2'"),
+    (["--backends", "nest", "genn"], "unknown backend 'genn'"),
     (["--backends", "neuron", "--reference", "nest"], "--reference nest is not among"),
     (["--scale", "-1"], "--scale"),
 ])
@@ -356,7 +356,7 @@ def test_distributions_are_cached_beside_the_run_and_recomputed_when_it_changes(
 @pytest.mark.parametrize("kw, message", [
     ({"seeds": (1, 1, 2)}, "--seeds must be different"),
     ({"seeds": (1, 2)}, "at least 3 --seeds"),
-    ({"backends": ("nest", "brian2")}, "unknown backend 'brian2'"),
+    ({"backends": ("nest", "genn")}, "unknown backend 'genn'"),
     ({"backends": ("neuron",)}, "--reference nest is not among"),
     ({"scale": -1}, "--scale"),
     ({"jobs": 0}, "--jobs must be >= 1"),
