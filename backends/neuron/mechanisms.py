@@ -130,8 +130,10 @@ def _tail(output, n=3):
     """The first few error lines of nrnivmodl's output (else its last lines), on one line."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     noise = ("Traceback", "raise ", "subprocess.", "NOTE:", "refer to the C++", "File \"")
+    # "in file X.mod": where nocmodl's error is (on its own line when a parallel make
+    # interleaves another file's "Translating ..." into the error line)
     errors = [line for line in lines if not line.startswith(noise) and
-              re.search(r"error|Error|No such file|not found", line)]
+              re.search(r"error|Error|No such file|not found|in file \S+\.mod", line)]
     return " | ".join(errors[:n] if errors else lines[-n:])
 
 
