@@ -10,29 +10,9 @@ projection (as on NEST): set individual values afterwards with ``Projection.set`
 """
 import numpy as np
 from pyNN import connectors as pynn_connectors
-from pyNN.random import NumpyRNG
 
-from pynn_hpc.backends.projections import one_value
-
-#: random numbers drawn at a time (memory bound for large indegrees)
-BLOCK = 1 << 22
-
-
-def _self_positions(pre, post):
-    """For each postsynaptic neuron, its index in ``pre`` (-1 if it is not there)."""
-    pre_ids = np.asarray(pre.all_cells, dtype=np.int64)
-    post_ids = np.asarray(post.all_cells, dtype=np.int64)
-    order = np.argsort(pre_ids)
-    at = np.minimum(np.searchsorted(pre_ids[order], post_ids), len(pre_ids) - 1)
-    found = pre_ids[order][at] == post_ids
-    return np.where(found, order[at], -1)
-
-
-def _numpy_state(rng):
-    state = getattr(rng if rng is not None else NumpyRNG(), "rng", None)
-    if not isinstance(state, np.random.RandomState):
-        raise NotImplementedError("connectors on Brian2 draw with a NumpyRNG (pyNN.random)")
-    return state
+from pynn_hpc.backends.projections import (fixed_indegree_draws, numpy_state, one_value,
+                                           self_positions)
 
 
 class _BulkConnector:
@@ -54,22 +34,13 @@ class FixedNumberPreConnector(_BulkConnector, pynn_connectors.FixedNumberPreConn
         if not isinstance(self.n, (int, np.integer)) or self.n < 0:
             raise NotImplementedError("FixedNumberPreConnector on Brian2 needs an integer n >= 0")
         n, n_pre, n_post = int(self.n), projection.pre.size, projection.post.size
-        state = _numpy_state(self.rng)
-        own = _self_positions(projection.pre, projection.post) if not \
+        state = numpy_state(self.rng, "Brian2")
+        own = self_positions(projection.pre, projection.post) if not \
             self.allow_self_connections else np.full(n_post, -1)
         if not self.with_replacement:
             return self._without_replacement(projection, n, own, state, weight, delay)
-        if n > 0 and n_pre - np.any(own >= 0) < 1:
-            raise ValueError("FixedNumberPreConnector: no presynaptic neuron to choose from")
-        block = max(1, BLOCK // max(n, 1))
         pre, post = [], []
-        for start in range(0, n_post, block):
-            posts = np.arange(start, min(start + block, n_post))
-            u = state.random_sample((len(posts), n))
-            excluded = own[posts] >= 0
-            high = n_pre - excluded
-            idx = np.minimum((u * high[:, None]).astype(np.int64), (high - 1)[:, None])
-            idx += excluded[:, None] & (idx >= own[posts][:, None])
+        for posts, idx in fixed_indegree_draws(n, n_pre, own, state):
             pre.append(idx.astype(np.int32).ravel())
             post.append(np.repeat(posts.astype(np.int32), n))
         projection.connect_pairs(np.concatenate(pre) if pre else np.array([], np.int32),
@@ -110,7 +81,7 @@ class AllToAllConnector(_BulkConnector, pynn_connectors.AllToAllConnector):
         pre = np.tile(np.arange(n_pre), n_post)
         post = np.repeat(np.arange(n_post), n_pre)
         if not self.allow_self_connections:
-            own = _self_positions(projection.pre, projection.post)
+            own = self_positions(projection.pre, projection.post)
             keep = pre != own[post]
             pre, post = pre[keep], post[keep]
         projection.connect_pairs(pre, post, weight, delay)

@@ -17,33 +17,10 @@ projection's synaptic matrices (:mod:`.projection`).
 import numpy as np
 
 from pyNN.neuron import connectors as pynn_connectors
-from pyNN.random import NumpyRNG
 
 from . import runcontrol
-from pynn_hpc.backends.projections import one_value
-
-#: random numbers drawn at a time (memory bound for large indegrees)
-BLOCK = 1 << 22
-
-
-def _self_positions(pre, post):
-    """For each postsynaptic neuron, its index in ``pre`` (-1 if it is not there)."""
-    pre_ids = np.asarray(pre.all_cells, dtype=np.int64)
-    post_ids = np.asarray(post.all_cells, dtype=np.int64)
-    order = np.argsort(pre_ids)
-    at = np.searchsorted(pre_ids[order], post_ids)
-    at = np.minimum(at, len(pre_ids) - 1)
-    found = pre_ids[order][at] == post_ids
-    return np.where(found, order[at], -1)
-
-
-def _numpy_state(rng):
-    if rng is None:
-        rng = NumpyRNG()
-    state = getattr(rng, "rng", None)
-    if not isinstance(state, np.random.RandomState):
-        raise NotImplementedError("connectors on NEURON draw with a NumpyRNG (pyNN.random)")
-    return state
+from pynn_hpc.backends.projections import (fixed_indegree_draws, numpy_state, one_value,
+                                           self_positions)
 
 
 class _BulkConnector:
@@ -66,23 +43,14 @@ class FixedNumberPreConnector(_BulkConnector, pynn_connectors.FixedNumberPreConn
         if not isinstance(self.n, (int, np.integer)) or self.n < 0:
             raise NotImplementedError("FixedNumberPreConnector on NEURON needs an integer n >= 0")
         n, n_pre = int(self.n), projection.pre.size
-        state = _numpy_state(self.rng)
+        state = numpy_state(self.rng, "NEURON")
         local = projection.post._mask_local
-        own = _self_positions(projection.pre, projection.post) if not \
+        own = self_positions(projection.pre, projection.post) if not \
             self.allow_self_connections else np.full(projection.post.size, -1)
         if not self.with_replacement:
             return self._without_replacement(projection, n, own, state, weight, delay)
-        if n > 0 and n_pre - np.any(own >= 0) < 1:
-            raise ValueError("FixedNumberPreConnector: no presynaptic neuron to choose from")
-        block = max(1, BLOCK // max(n, 1))
         pre, post = [], []
-        for start in range(0, projection.post.size, block):
-            posts = np.arange(start, min(start + block, projection.post.size))
-            u = state.random_sample((len(posts), n))
-            excluded = own[posts] >= 0
-            high = n_pre - excluded
-            idx = np.minimum((u * high[:, None]).astype(np.int64), (high - 1)[:, None])
-            idx += excluded[:, None] & (idx >= own[posts][:, None])
+        for posts, idx in fixed_indegree_draws(n, n_pre, own, state):
             keep = local[posts]
             pre.append(idx[keep].astype(np.int32).ravel())
             post.append(np.repeat(posts[keep].astype(np.int32), n))
@@ -121,7 +89,7 @@ class AllToAllConnector(_BulkConnector, pynn_connectors.AllToAllConnector):
     __doc__ = pynn_connectors.AllToAllConnector.__doc__
 
     def _connect(self, projection, weight, delay):
-        own = _self_positions(projection.pre, projection.post) if not \
+        own = self_positions(projection.pre, projection.post) if not \
             self.allow_self_connections else np.full(projection.post.size, -1)
         everyone = np.arange(projection.pre.size)
         for j in np.flatnonzero(projection.post._mask_local):
