@@ -44,6 +44,10 @@ The drive: one source per target
 
 Optional hooks (``pynn_hpc`` uses the default when a backend does not define one)
 ------------------------------------------------------------------------------------
+``check_ready()``
+    raises :class:`BackendBroken` with one line if the backend is installed but cannot run
+    here (Brian2 without a working C++ compiler).  Called by ``run`` and ``replay`` before
+    anything is built, said or written.  Default: none (importing the backend is the check).
 ``check_fits(d, processes=1, options=None) -> dict``
     whether the network ``d`` (:class:`pynn_hpc.derived.Derived`) fits the machine the
     backend runs on; raises :class:`pynn_hpc.errors.ParameterError` with one line saying
@@ -111,7 +115,8 @@ VARIANTS = {"spinnaker-emulated": "pynn_hpc.backends.spinnaker_emulated.variants
             "spinnaker": "pynn_hpc.backends.spinnaker_variants"}
 
 #: the interface's optional hooks and their defaults (see the module docstring)
-HOOK_DEFAULTS = {"check_fits": None, "produces_data": lambda: True, "port_report": None,
+HOOK_DEFAULTS = {"check_ready": None, "check_fits": None, "produces_data": lambda: True,
+                 "port_report": None,
                  "CHUNKED_RUN": True}
 
 

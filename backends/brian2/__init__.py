@@ -46,6 +46,7 @@ from .connector import (FixedNumberPreConnector, OneToOneConnector,  # noqa: F40
                         AllToAllConnector)
 from .replay import replay  # noqa: F401
 from .fits import check_fits  # noqa: F401
+from .runcontrol import check_compiler as check_ready  # noqa: F401
 from . import runcontrol
 
 runcontrol.quiet()

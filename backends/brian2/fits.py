@@ -5,14 +5,11 @@ Peak memory is predicted as for the other backends (:mod:`pynn_hpc.estimate`)::
     peak RSS (MB) ~ base_mb + per_neuron_kb N / 1024 + per_connection_b n_connections / 2^20
 
 with Brian2's own costs, :data:`COSTS` (measured with ``pynn-hpc run --backend brian2``).
-The hook also checks, before anything is built, that Brian2 can compile its code here
-(:func:`.runcontrol.check_compiler`), and refuses more than one process (no MPI in Brian2's
-runtime mode).
+The hook also refuses more than one process (no MPI in Brian2's runtime mode).  Whether
+Brian2 can compile here is the ``check_ready`` hook (:func:`.runcontrol.check_compiler`).
 """
 from pynn_hpc import estimate as E
 from pynn_hpc.errors import ParameterError
-
-from . import runcontrol
 
 COSTS = {
     "measured": "2026-12-07, Brian2 2.9.0 runtime (Cython), PyNN 0.13.0, 1 thread, 2-core x86_64; "
@@ -40,7 +37,6 @@ def check_fits(d, processes=1, options=None):
     if processes != 1:
         raise ParameterError(f"Brian2's runtime mode runs in one process (got {processes} "
                              "MPI processes): run without mpirun")
-    runcontrol.check_compiler()
     est = estimate(d)
     available = E.available_mb()
     need = est["peak_rss_mb_per_process"]
