@@ -43,10 +43,9 @@ import numpy as np
 import quantities as pq
 from elephant.conversion import BinnedSpikeTrain
 from elephant.spike_train_correlation import correlation_coefficient
-from elephant.statistics import cv, isi
 from pynn_hpc import nix
 from . import verdict as V
-from .statistics import window
+from .statistics import cv_isi, window, window_ms
 
 # spikes on the 0.1 ms grid fall on bin edges: Elephant corrects each by a warning per train
 import elephant.utils  # noqa: E402
@@ -66,11 +65,12 @@ TOLERANCE = ("median KS distance to the reference's runs <= largest KS distance 
 
 def distributions(spiketrains, t_start, t_stop, weights_nA, bin_ms=5.0, n_correlated=200):
     """The four distributions of one run (see module doc); times in ms."""
-    trains = window(spiketrains, t_start, t_stop)
+    times = window_ms(spiketrains, t_start, t_stop)
     duration_s = (t_stop - t_start) / 1000.0
-    rates = np.array([len(st) / duration_s for st in trains])
-    cvs = np.array([cv(isi(st.rescale(pq.ms).magnitude)) for st in trains if len(st) >= 3])
-    firing = [st for st in trains if len(st) > 0][:n_correlated]
+    rates = np.array([len(t) / duration_s for t in times])
+    cvs = np.array([cv_isi(t) for t in times if len(t) >= 3])
+    firing = window([st for st, t in zip(spiketrains, times) if len(t) > 0][:n_correlated],
+                    t_start, t_stop)
     if len(firing) >= 2:
         with warnings.catch_warnings():     # a spike at exactly t_stop belongs to no bin
             warnings.simplefilter("ignore", UserWarning)
