@@ -30,6 +30,11 @@ def neuron_sim():
     return backends.load("neuron")  # compiles the NMODL mechanisms on first use; fails if it cannot
 
 
+@pytest.fixture(scope="session")
+def brian2_sim():
+    return backends.load("brian2")  # fails if Brian2 cannot be imported or cannot compile
+
+
 def check_projection_get_set_sample(net):
     """PyNN's get/set on the plastic projection, and sample(), the same on every backend."""
     sim, d, E, I, recorded, drive, prj = net

@@ -12,16 +12,10 @@ run the same code: each is checked once.
 import numpy as np
 import pytest
 
-from pynn_hpc import backends
 from test_neuron_alpha import (DELAY, DRIVE, DT, N, T_STOP, TWICE_PEAK, V0, compare,
                                inputs_at, run_nest)
 
 TOLERANCE_MV = 1e-3
-
-
-@pytest.fixture(scope="module")
-def brian2_sim():
-    return backends.load("brian2")
 
 
 def run_brian2(sim, inputs, t_stop=T_STOP, record=("v", "spikes"), codegen="cython"):

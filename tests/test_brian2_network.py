@@ -8,15 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from pynn_hpc import backends, parameters as P
+from pynn_hpc import parameters as P
 from pynn_hpc.network import spike_pair_parameters
 
 from conftest import check_projection_get_set_sample, small_network
-
-
-@pytest.fixture(scope="module")
-def brian2_sim():
-    return backends.load("brian2")
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,10 @@ import numpy as np
 import pytest
 from pyNN.random import NumpyRNG, RandomDistribution
 
-from pynn_hpc import backends
 from pynn_hpc.replay import replay
 from test_stdp_rule import HAND_POST, HAND_PRE, SPIKE_PAIR, STDP, poisson_train
 
 RTOL = 1e-6
-
-
-@pytest.fixture(scope="module")
-def brian2_sim():
-    return backends.load("brian2")
 
 
 @pytest.fixture(params=["numpy"])

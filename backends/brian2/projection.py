@@ -7,7 +7,8 @@ delay (Brian2's scalar pathway delay), weights per synapse:
 
 * static synapses add w (nA) to the target's x of the receptor when the spike arrives;
 * power-law STDP: the rule's two pathways (delays d and 2 d, :mod:`.synapses`), its
-  parameters shared (Brian2 shared variables);
+  parameters shared (Brian2 shared variables); its weight is read as of each synapse's
+  last presynaptic spike (``w_last``), as NEST reports it;
 * ``SpikeSourcePoisson`` one-to-one: no synapses; the target draws the train itself
   (:mod:`.celltypes`): the "connection" is the target's drive rate, weight and window.
 
@@ -132,6 +133,8 @@ class Projection(ProjectionArrays, common.Projection):
             uniform = all(w.size == 0 or np.all(w == w.flat[0]) for w in weights) and \
                 len({float(w.flat[0]) for w in weights if w.size}) == 1
             syn.w_[:] = float(weights[0].flat[0]) if uniform else np.concatenate(weights)
+            if self._plastic:
+                syn.w_last_[:] = syn.w_[:]
         if self._plastic:
             synapses.configure_rule(syn, self._rule)
         simulator.state.network.add(syn)
@@ -199,8 +202,9 @@ class Projection(ProjectionArrays, common.Projection):
                 out.append(indices[1][positions].astype(float))
             elif self.is_drive and name in ("weight", "delay"):
                 out.append(self._drive_values(name, positions))
-            elif name == "weight":
-                out.append(np.asarray(self._syn.w_[:], dtype=float)[positions])
+            elif name == "weight":           # plastic: as of the last presynaptic spike
+                w = self._syn.w_last_ if self._plastic else self._syn.w_
+                out.append(np.asarray(w[:], dtype=float)[positions])
             elif name == "delay":
                 out.append(np.full(len(positions), self._delay if self._delay is not None
                                    else np.nan))
@@ -249,6 +253,8 @@ class Projection(ProjectionArrays, common.Projection):
                         vals * 1e-9
                 else:
                     self._syn.w_[:] = vals
+                    if self._plastic:
+                        self._syn.w_last_[:] = vals
             elif name == "delay":
                 self._set_delay(vals)
             else:

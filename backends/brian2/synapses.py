@@ -18,11 +18,14 @@ the last postsynaptic arrival tpost.  Pathways of the same step run postsynaptic
                   Kminus = Kminus exp(-(T - tpost)/tau_minus) + 1;  tpost = T
     pre  (at T):  w = max(0, w - A_minus w Kminus(T-))
                   (Kminus(T-): the post spikes strictly before T, so one at T is taken out)
-                  x_post += w;  Kplus = Kplus exp(-(T - tpre)/tau_plus) + 1;  tpre = T
+                  x_post += w;  w_last = w
+                  Kplus = Kplus exp(-(T - tpre)/tau_plus) + 1;  tpre = T
 
 ``A_plus`` = lambda, ``A_minus`` = lambda alpha.  Each postsynaptic spike potentiates when
 it arrives rather than at the next presynaptic one (NEST): the same updates in the same
-order, since NEST's Kplus counts only presynaptic spikes before the postsynaptic one.  The
+order, since NEST's Kplus counts only presynaptic spikes before the postsynaptic one.  NEST
+updates and stores a weight only at presynaptic spikes, so the weight it reports is as of the
+synapse's last presynaptic spike: that is ``w_last`` (the weight at the last presynaptic spike), which the projection reports.  The
 rule's parameters are shared by the connections of a projection (Brian2 shared
 variables): per-synapse values are refused, as on NEST.
 """
@@ -37,6 +40,7 @@ RULE_PARAMETERS = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w0", "mu")
 #: the rule's parameters as Brian2 shared variables (times in ms, as PyNN's)
 _RULE_VARIABLES = """
 w : 1
+w_last : 1
 Kplus : 1
 tpre : second
 Kminus : 1
@@ -147,6 +151,7 @@ def rule_code(target, after_pre=""):
     k_minus = Kminus * exp(-(t - tpost) / (tau_minus * ms)) - int(tpost == t)
     w = clip(w - A_minus * w * k_minus, 0, inf)
     {target}_post += w * nA
+    w_last = w
     Kplus = Kplus * exp(-(t - tpre) / (tau_plus * ms)) + 1
     tpre = t
     {after_pre}
