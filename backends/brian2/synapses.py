@@ -25,7 +25,7 @@ the last postsynaptic arrival tpost.  Pathways of the same step run postsynaptic
 it arrives rather than at the next presynaptic one (NEST): the same updates in the same
 order, since NEST's Kplus counts only presynaptic spikes before the postsynaptic one.  NEST
 updates and stores a weight only at presynaptic spikes, so the weight it reports is as of the
-synapse's last presynaptic spike: that is ``w_last`` (the weight at the last presynaptic spike), which the projection reports.  The
+synapse's last presynaptic spike: that is ``w_last``, which the projection reports.  The
 rule's parameters are shared by the connections of a projection (Brian2 shared
 variables): per-synapse values are refused, as on NEST.
 """
@@ -34,9 +34,10 @@ from pyNN.standardmodels import synapses as std_synapses
 from pyNN.standardmodels import build_translations
 
 from pynn_hpc import standardmodels as std
+from pynn_hpc.backends import rule_translations as own_rule
+from pynn_hpc.backends.rule_translations import (  # noqa: F401  (the backend's names)
+    MODEL, RULE_PARAMETERS, PowerLawWeightDependence, is_power_law)
 
-MODEL = "PowerLawSTDP"
-RULE_PARAMETERS = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w0", "mu")
 #: the rule's parameters as Brian2 shared variables (times in ms, as PyNN's)
 _RULE_VARIABLES = """
 w : 1
@@ -67,21 +68,9 @@ class StaticSynapse(std_synapses.StaticSynapse):
         return _minimum_delay()
 
 
-class SpikePairRule(std.CheckedSpikePairRule, std_synapses.SpikePairRule):
+class SpikePairRule(own_rule.SpikePairRule, std.CheckedSpikePairRule,
+                    std_synapses.SpikePairRule):
     __doc__ = std_synapses.SpikePairRule.__doc__
-    translations = build_translations(
-        ("tau_plus", "tau_plus"),
-        ("tau_minus", "tau_minus"),
-        ("A_plus", "A_plus"),
-        ("A_minus", "A_minus"),
-    )
-    possible_models = {MODEL}
-
-
-class PowerLawWeightDependence(std.PowerLawWeightDependence):
-    __doc__ = std.PowerLawWeightDependence.__doc__
-    translations = build_translations(("w0", "w0"), ("mu", "mu"))
-    possible_models = {MODEL}
 
 
 class STDPMechanism(std_synapses.STDPMechanism):
@@ -116,22 +105,9 @@ class STDPMechanism(std_synapses.STDPMechanism):
         return _minimum_delay()
 
 
-def is_power_law(synapse_type):
-    return getattr(synapse_type, "model", None) == MODEL
-
-
 def rule_parameters(synapse_type):
     """The rule's parameters (PyNN names and units) as floats; refuses per-synapse values."""
-    native = synapse_type.native_parameters
-    values = {}
-    for name in RULE_PARAMETERS:
-        value = native[name]
-        if not value.is_homogeneous:
-            raise ValueError(f"the power-law rule on Brian2 shares '{name}' among the "
-                             "connections of a projection: give one value per projection")
-        value.shape = (1,)
-        values[name] = float(value.evaluate(simplify=True))
-    return values
+    return own_rule.rule_parameters(synapse_type, "Brian2")
 
 
 def static_code(target):

@@ -22,31 +22,16 @@ from pyNN.standardmodels import synapses as std_synapses
 from pyNN.standardmodels import build_translations
 
 from pynn_hpc import standardmodels as std
-
-MODEL = "PowerLawSTDP"          # a plastic SynapticMatrix
-RULE_PARAMETERS = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w0", "mu")
+from pynn_hpc.backends import rule_translations as own_rule
+from pynn_hpc.backends.rule_translations import (  # noqa: F401  (the backend's names)
+    MODEL, RULE_PARAMETERS, PowerLawWeightDependence, is_power_law)
 
 StaticSynapse = pynn_synapses.StaticSynapse
 
 
-class SpikePairRule(std.CheckedSpikePairRule, pynn_synapses.SpikePairRule):
+class SpikePairRule(own_rule.SpikePairRule, std.CheckedSpikePairRule,
+                    pynn_synapses.SpikePairRule):
     __doc__ = std_synapses.SpikePairRule.__doc__
-    translations = build_translations(
-        ("tau_plus", "tau_plus"),
-        ("tau_minus", "tau_minus"),
-        ("A_plus", "A_plus"),
-        ("A_minus", "A_minus"),
-    )
-    possible_models = {MODEL}
-
-
-class PowerLawWeightDependence(std.PowerLawWeightDependence):
-    __doc__ = std.PowerLawWeightDependence.__doc__
-    translations = build_translations(
-        ("w0", "w0"),
-        ("mu", "mu"),
-    )
-    possible_models = {MODEL}
 
 
 class STDPMechanism(pynn_synapses.BaseSynapse, std_synapses.STDPMechanism):
@@ -76,16 +61,7 @@ class STDPMechanism(pynn_synapses.BaseSynapse, std_synapses.STDPMechanism):
 
 def rule_parameters(synapse_type):
     """The rule's parameters (mechanism names) as floats; refuses per-connection values."""
-    native = synapse_type.native_parameters
-    values = {}
-    for name in RULE_PARAMETERS:
-        value = native[name]
-        if not value.is_homogeneous:
-            raise ValueError(f"the power-law rule shares '{name}' among the connections of a "
-                             "projection: give one value per projection")
-        value.shape = (1,)
-        values[name] = float(value.evaluate(simplify=True))
-    return values
+    return own_rule.rule_parameters(synapse_type, "NEURON")
 
 
 def configure(matrix, rule):
@@ -93,7 +69,3 @@ def configure(matrix, rule):
     matrix.plastic = 1
     for name, value in rule.items():
         setattr(matrix, name, value)
-
-
-def is_power_law(synapse_type):
-    return getattr(synapse_type, "model", None) == MODEL
