@@ -1,4 +1,4 @@
-"""What both backends' Projections change in PyNN's, written once.
+"""What the backends' Projections change in PyNN's, written once.
 
 PyNN's ``Projection.set`` builds the dense N_pre x N_post weight matrix on every call (one
 double per pair: 650 MB and a Python loop over every connection at the seed's E->E).  A
@@ -7,6 +7,8 @@ backend's Projection mixes this in and supplies ``_connection_arrays(names)`` ->
 is built.
 """
 import numpy as np
+
+from pynn_hpc.backends.rule_translations import RULE_PARAMETERS
 
 
 def one_value(parameter_space, name, what):
@@ -58,6 +60,146 @@ def _combine(cells, values, shape, how):
             unique, at = np.unique(cells[order], return_index=True)
             flat[unique] = values[order][at]
     return flat.reshape(shape)
+
+
+# -- get, set and sample for a backend that holds its connections itself -------------------
+
+class OwnConnections(ProjectionArrays):
+    """PyNN's get/set/sample for a Projection whose connections the backend stores itself, by
+    position (NEURON's synaptic matrices, Brian2's ``Synapses``): one delay per projection,
+    the power-law rule's parameters shared per projection (``_rule``), weights per connection.
+
+    The backend supplies ``SIMULATOR`` (its name in messages), ``_plastic``, ``_rule``,
+    ``_delay``, ``is_drive``, ``__len__``, and:
+
+    ``_indices()``
+        (pre, post) projection indices of the connections, in position order;
+    ``_weights(positions)``
+        the weights (nA) at the sorted ``positions`` (all if None); a plastic weight as of
+        its synapse's last presynaptic spike, as NEST reports it;
+    ``_drive_values(name, positions)``
+        "weight" or "delay" of the Poisson drive connections at ``positions``;
+    ``_write_weights(values)``, ``_write_delay(delay)``, ``_write_rule(name, value)``
+        store one value per connection, the projection's new delay, a rule parameter;
+    ``_sample_positions(chosen_pre, chosen_post)`` (optional)
+        positions of the connections between the chosen neurons (default: from ``_indices``).
+    """
+
+    def _values(self, names, positions=None, indices=None):
+        """Native attribute values (PyNN units) at ``positions`` (all if None); ``indices``:
+        the (pre, post) of all connections, if already read."""
+        everything = positions is None
+        positions = np.arange(len(self)) if everything else np.asarray(positions, np.int64)
+        if indices is None and {"presynaptic_index", "postsynaptic_index"} & set(names):
+            indices = self._indices()
+        out = []
+        for name in names:
+            if name == "presynaptic_index":
+                out.append(indices[0][positions].astype(float))
+            elif name == "postsynaptic_index":
+                out.append(indices[1][positions].astype(float))
+            elif self.is_drive and name in ("weight", "delay"):
+                out.append(np.asarray(self._drive_values(name, positions), dtype=float))
+            elif name == "weight" and everything:
+                out.append(self._weights(None))
+            elif name == "weight":
+                order = np.argsort(positions, kind="stable")
+                values = np.empty(len(positions))
+                values[order] = self._weights(positions[order])
+                out.append(values)
+            elif name == "delay":
+                out.append(np.full(len(positions), self._delay if self._delay is not None
+                                   else np.nan))
+            elif self._plastic and name in RULE_PARAMETERS:
+                out.append(np.full(len(positions), self._rule[name]))
+            elif name == "dendritic_delay_fraction":
+                out.append(np.ones(len(positions)))
+            else:
+                raise KeyError(f"'{name}' is not an attribute of this projection's connections")
+        return out
+
+    def _get_attributes_as_list(self, names):
+        return list(zip(*[v.tolist() for v in self._values(names)]))
+
+    def _connection_arrays(self, names):
+        pre, post = self._indices()
+        return pre, post, self._values(names, indices=(pre, post))
+
+    @property
+    def connections(self):
+        pre, post = self._indices()
+        weight, delay = self._values(["weight", "delay"])
+        for k in range(len(pre)):
+            yield Connection(int(pre[k]), int(post[k]), weight[k], delay[k])
+
+    def _set_attributes(self, parameter_space):
+        n, indices, values = len(self), None, {}
+        for name, value in parameter_space.items():
+            if value.is_homogeneous:
+                value.shape = (1,)
+                values[name] = np.full(n, float(value.evaluate(simplify=True)))
+            else:
+                if indices is None:
+                    indices = self._indices()
+                value.shape = (self.pre.size, self.post.size)
+                values[name] = np.asarray(value.evaluate(simplify=False), dtype=float)[indices]
+        for name, vals in values.items():
+            if name in RULE_PARAMETERS or name == "dendritic_delay_fraction":
+                self._set_rule(name, vals)
+            elif name == "weight":
+                if self._plastic and np.any(vals < 0):
+                    raise ValueError("power-law STDP needs weights >= 0 (w^mu)")
+                self._write_weights(vals)
+            elif name == "delay":
+                if len(np.unique(vals)) > 1:
+                    raise NotImplementedError(f"a projection on {self.SIMULATOR} takes one "
+                                              "delay (make one projection per delay)")
+                if len(vals):
+                    self._write_delay(float(vals[0]))
+            else:
+                raise KeyError(f"'{name}' is not an attribute of this projection's connections")
+
+    def _set_rule(self, name, vals):
+        if name == "dendritic_delay_fraction":
+            if np.any(vals != 1):
+                raise ValueError(f"the power-law rule on {self.SIMULATOR} takes all of the "
+                                 "delay as dendritic")
+            return
+        if len(np.unique(vals)) > 1:
+            raise ValueError(f"the power-law rule on {self.SIMULATOR} shares '{name}' among "
+                             "the connections of a projection: give one value per projection")
+        if len(vals):
+            self._rule[name] = float(vals[0])
+            self._write_rule(name, float(vals[0]))
+
+    def _sample_positions(self, chosen_pre, chosen_post):
+        pre, post = self._indices()
+        return np.flatnonzero(np.isin(pre, chosen_pre) & np.isin(post, chosen_post))
+
+    def sample(self, names, n_pre=100, n_post=200, rng=None):
+        """Attributes of every synapse from ``n_pre`` to ``n_post`` randomly chosen neurons.
+
+        Returns a dict name -> 1D array in PyNN units: the neurons of
+        :func:`pynn_hpc.backends.sample_indices` (the same on every backend and MPI rank for
+        the same ``rng`` state), the synapses this process holds.
+        """
+        from pynn_hpc.backends import sample_indices
+        if isinstance(names, str):
+            names = [names]
+        chosen = sample_indices(self.pre.size, self.post.size, n_pre, n_post, rng)
+        native = self.synapse_type.get_native_names(*names)
+        return dict(zip(names, self._values(native, self._sample_positions(*chosen))))
+
+
+class Connection:
+    """Read-only view of one connection (for PyNN code that iterates over connections)."""
+
+    def __init__(self, pre, post, weight, delay):
+        self.presynaptic_index, self.postsynaptic_index = pre, post
+        self.weight, self.delay = weight, delay
+
+    def as_tuple(self, *names):
+        return tuple(getattr(self, n) for n in names)
 
 
 # -- connectors drawn with numpy, the same draws on every backend --------------------------

@@ -12,8 +12,9 @@ delay (Brian2's scalar pathway delay), weights per synapse:
 * ``SpikeSourcePoisson`` one-to-one: no synapses; the target draws the train itself
   (:mod:`.celltypes`): the "connection" is the target's drive rate, weight and window.
 
-``get``/``set`` work as in PyNN, on arrays (:class:`ProjectionArrays`); ``sample`` reads
-the synapses between random subsets of neurons; ``size`` counts without a list.  Indices
+``get``/``set`` work as in PyNN, on arrays, and ``sample`` reads the synapses between random
+subsets of neurons (:class:`~pynn_hpc.backends.projections.OwnConnections`); ``size`` counts
+without a list.  Indices
 are the projection's (positions in its pre and post populations or views).
 """
 import brian2
@@ -22,8 +23,7 @@ from pyNN import common
 from pyNN.brian2 import simulator
 from pyNN.space import Space
 
-from pynn_hpc.backends import sample_indices
-from pynn_hpc.backends.projections import ProjectionArrays
+from pynn_hpc.backends.projections import OwnConnections
 
 from . import runcontrol, synapses
 from .celltypes import RECEPTORS, DriveGroup, ExactAlphaGroup
@@ -45,9 +45,10 @@ def _inverse(index, size):
     return inverse
 
 
-class Projection(ProjectionArrays, common.Projection):
+class Projection(OwnConnections, common.Projection):
     """A PyNN Projection held in one Brian2 Synapses object (see module doc)."""
     __doc__ = common.Projection.__doc__ + __doc__
+    SIMULATOR = "Brian2"
     _simulator = simulator
     _static_synapse_class = synapses.StaticSynapse
 
@@ -188,99 +189,27 @@ class Projection(ProjectionArrays, common.Projection):
             return np.asarray(getattr(self._post_group, f"drive_weight_{r}_")[:])[post] * 1e9
         return np.full(len(post), self._delay)
 
-    def _values(self, names, positions=None, indices=None):
-        """Native attribute values (PyNN units) at ``positions`` (all if None)."""
-        n = len(self)
-        positions = np.arange(n) if positions is None else np.asarray(positions, np.int64)
-        if indices is None and {"presynaptic_index", "postsynaptic_index"} & set(names):
-            indices = self._indices()
-        out = []
-        for name in names:
-            if name == "presynaptic_index":
-                out.append(indices[0][positions].astype(float))
-            elif name == "postsynaptic_index":
-                out.append(indices[1][positions].astype(float))
-            elif self.is_drive and name in ("weight", "delay"):
-                out.append(self._drive_values(name, positions))
-            elif name == "weight":           # plastic: as of the last presynaptic spike
-                w = self._syn.w_last_ if self._plastic else self._syn.w_
-                out.append(np.asarray(w[:], dtype=float)[positions])
-            elif name == "delay":
-                out.append(np.full(len(positions), self._delay if self._delay is not None
-                                   else np.nan))
-            elif self._plastic and name in synapses.RULE_PARAMETERS:
-                out.append(np.full(len(positions), self._rule[name]))
-            elif name == "dendritic_delay_fraction":
-                out.append(np.ones(len(positions)))
-            else:
-                raise KeyError(f"'{name}' is not an attribute of this projection's connections")
-        return out
+    def _weights(self, positions=None):
+        w = self._syn.w_last_ if self._plastic else self._syn.w_   # plastic: NEST's weight
+        w = np.asarray(w[:], dtype=float)
+        return w if positions is None else w[positions]
 
-    def _get_attributes_as_list(self, names):
-        return list(zip(*[v.tolist() for v in self._values(names)]))
-
-    def _connection_arrays(self, names):
-        pre, post = self._indices()
-        return pre, post, self._values(names, indices=(pre, post))
-
-    @property
-    def connections(self):
-        pre, post = self._indices()
-        weight, delay = self._values(["weight", "delay"])
-        for k in range(len(pre)):
-            yield _Connection(int(pre[k]), int(post[k]), weight[k], delay[k])
-
-    def _set_attributes(self, parameter_space):
-        n, indices, values = len(self), None, {}
-        for name, value in parameter_space.items():
-            if value.is_homogeneous:
-                value.shape = (1,)
-                values[name] = np.full(n, float(value.evaluate(simplify=True)))
-            else:
-                if indices is None:
-                    indices = self._indices()
-                value.shape = (self.pre.size, self.post.size)
-                values[name] = np.asarray(value.evaluate(simplify=False), dtype=float)[indices]
-        for name, vals in values.items():
-            if name in synapses.RULE_PARAMETERS or name == "dendritic_delay_fraction":
-                self._set_rule(name, vals)
-            elif name == "weight":
-                if self._plastic and np.any(vals < 0):
-                    raise ValueError("power-law STDP needs weights >= 0 (w^mu)")
-                if self.is_drive:
-                    post = self._post_index[self._drive_pairs[1]]
-                    getattr(self._post_group, f"drive_weight_{self._receptor}_")[post] = \
-                        vals * 1e-9
-                else:
-                    self._syn.w_[:] = vals
-                    if self._plastic:
-                        self._syn.w_last_[:] = vals
-            elif name == "delay":
-                self._set_delay(vals)
-            else:
-                raise KeyError(f"'{name}' is not an attribute of this projection's connections")
-
-    def _set_rule(self, name, vals):
-        if name == "dendritic_delay_fraction":
-            if np.any(vals != 1):
-                raise ValueError("the power-law rule on Brian2 takes all of the delay as "
-                                 "dendritic")
+    def _write_weights(self, vals):
+        if self.is_drive:
+            post = self._post_index[self._drive_pairs[1]]
+            getattr(self._post_group, f"drive_weight_{self._receptor}_")[post] = vals * 1e-9
             return
-        if len(np.unique(vals)) > 1:
-            raise ValueError(f"the power-law rule on Brian2 shares '{name}' among the "
-                             "connections of a projection: give one value per projection")
-        if len(vals):
-            self._rule[name] = float(vals[0])
-            setattr(self._syn, name, float(vals[0]))
+        self._syn.w_[:] = vals
+        if self._plastic:
+            self._syn.w_last_[:] = vals
 
-    def _set_delay(self, vals):
-        if len(np.unique(vals)) > 1:
-            raise NotImplementedError("a projection on Brian2 takes one delay")
-        if not len(vals):
-            return
+    def _write_rule(self, name, value):
+        setattr(self._syn, name, value)
+
+    def _write_delay(self, delay):
         old = self._delay
         self._delay = None
-        self._check_delay(float(vals[0]))
+        self._check_delay(delay)
         if self.is_drive:
             post = self._post_index[self._drive_pairs[1]]
             shift = (self._delay - old) * 1e-3
@@ -290,29 +219,3 @@ class Projection(ProjectionArrays, common.Projection):
         self._syn.pre.delay = self._delay * brian2.ms
         if self._plastic:
             self._syn.post.delay = 2 * self._delay * brian2.ms
-
-    def sample(self, names, n_pre=100, n_post=200, rng=None):
-        """Attributes of every synapse from ``n_pre`` to ``n_post`` randomly chosen neurons.
-
-        Returns a dict name -> 1D array in PyNN units (the neurons of
-        :func:`pynn_hpc.backends.sample_indices`, the same on every backend).
-        """
-        if isinstance(names, str):
-            names = [names]
-        chosen_pre, chosen_post = sample_indices(self.pre.size, self.post.size, n_pre, n_post,
-                                                 rng)
-        pre, post = self._indices()
-        positions = np.flatnonzero(np.isin(pre, chosen_pre) & np.isin(post, chosen_post))
-        native = self.synapse_type.get_native_names(*names)
-        return dict(zip(names, self._values(native, positions)))
-
-
-class _Connection:
-    """Read-only view of one connection (for PyNN code that iterates over connections)."""
-
-    def __init__(self, pre, post, weight, delay):
-        self.presynaptic_index, self.postsynaptic_index = pre, post
-        self.weight, self.delay = weight, delay
-
-    def as_tuple(self, *names):
-        return tuple(getattr(self, n) for n in names)

@@ -31,16 +31,16 @@ from pyNN.neuron import simulator
 from pyNN.neuron.projections import _projections
 from pyNN.space import Space
 
-from pynn_hpc.backends import sample_indices
-from pynn_hpc.backends.projections import ProjectionArrays
+from pynn_hpc.backends.projections import OwnConnections
 
 from . import synapses
 from .celltypes import SpikeSourcePoisson, drive_parameters
 
 
-class Projection(ProjectionArrays, pyNN.neuron.Projection):
+class Projection(OwnConnections, pyNN.neuron.Projection):
     """A PyNN Projection whose connections are synaptic matrices (see module doc)."""
     __doc__ = pyNN.neuron.Projection.__doc__ + __doc__
+    SIMULATOR = "NEURON"
 
     def __init__(self, presynaptic_population, postsynaptic_population, connector,
                  synapse_type=None, source=None, receptor_type=None, space=Space(), label=None):
@@ -256,13 +256,6 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
             return len(self._drives)
         return sum(int(m.count()) for m in self._matrices)
 
-    @property
-    def connections(self):
-        pre, post = self._indices()
-        values = self._values(["weight", "delay"])
-        for k in range(len(pre)):
-            yield _Connection(int(pre[k]), int(post[k]), values[0][k], values[1][k])
-
     def _matrix_positions(self, positions):
         """(matrix, positions within it) for the connections at ``positions`` (sorted)."""
         sizes = [int(m.count()) for m in self._matrices]
@@ -284,143 +277,48 @@ class Projection(ProjectionArrays, pyNN.neuron.Projection):
             out.append(np.array(vec.as_numpy()[at]))
         return np.concatenate(out) if out else np.array([])
 
-    def _values(self, names, positions=None, indices=None):
-        """Native attribute values of the local connections at ``positions`` (all if None);
-        ``indices``: the (pre, post) of all of them, if already read."""
-        everything = positions is None
-        if everything:
-            positions = np.arange(len(self))
-        positions = np.asarray(positions, dtype=np.int64)
-        if indices is None and {"presynaptic_index", "postsynaptic_index"} & set(names):
-            indices = self._indices()
-        out = []
-        for name in names:
-            if name == "presynaptic_index":
-                out.append(indices[0][positions].astype(float))
-            elif name == "postsynaptic_index":
-                out.append(indices[1][positions].astype(float))
-            elif self.is_drive and name == "weight":
-                out.append(np.array([self._drives[k].drive_weight for k in positions]))
-            elif self.is_drive and name == "delay":
-                out.append(np.asarray(self._drive_delays, dtype=float)[positions])
-            elif name == "weight" and everything:
-                out.append(self._weights())
-            elif name == "weight":
-                order = np.argsort(positions, kind="stable")    # matrices answer in sorted order
-                values = np.empty(len(positions))
-                values[order] = self._weights(positions[order])
-                out.append(values)
-            elif name == "delay":
-                out.append(np.full(len(positions), self._delay if self._delay is not None
-                                   else np.nan))
-            elif self._plastic and name in synapses.RULE_PARAMETERS:
-                out.append(np.full(len(positions), self._rule[name]))
-            elif name == "dendritic_delay_fraction":
-                out.append(np.ones(len(positions)))
-            else:
-                raise KeyError(f"'{name}' is not an attribute of this projection's connections")
-        return out
+    def _drive_values(self, name, positions):
+        if name == "weight":
+            return np.array([self._drives[k].drive_weight for k in positions])
+        return np.asarray(self._drive_delays, dtype=float)[positions]
 
-    def _get_attributes_as_list(self, names):
-        return list(zip(*[v.tolist() for v in self._values(names)]))
-
-    def _connection_arrays(self, names):
-        pre, post = self._indices()
-        return pre, post, self._values(names, indices=(pre, post))
-
-    def _set_attributes(self, parameter_space):
-        n, indices = len(self), None
-        values = {}
-        for name, value in parameter_space.items():
-            if value.is_homogeneous:
-                value.shape = (1,)
-                values[name] = np.full(n, float(value.evaluate(simplify=True)))
-            else:
-                if indices is None:
-                    indices = self._indices()
-                value.shape = (self.pre.size, self.post.size)
-                values[name] = np.asarray(value.evaluate(simplify=False), dtype=float)[indices]
-        for name, vals in values.items():
-            if name in synapses.RULE_PARAMETERS or name == "dendritic_delay_fraction":
-                self._set_rule(name, vals)
-            elif self._plastic and name == "weight" and np.any(vals < 0):
-                raise ValueError("power-law STDP needs weights >= 0 (w^mu)")
-            elif self.is_drive and name == "weight":
-                for syn, w in zip(self._drives, vals):
-                    syn.drive_weight = w
-            elif self.is_drive and name == "delay":
-                for syn, d_old, d in zip(self._drives, self._drive_delays, vals):
-                    syn.drive_start += d - d_old
-                    syn.drive_stop += d - d_old
-                self._drive_delays = list(vals)
-            elif name == "weight":
-                start = 0
-                for m in self._matrices:
-                    n = int(m.count())
-                    m.set_weights(h.Vector(np.arange(n, dtype=float)),
-                                  h.Vector(vals[start:start + n]))
-                    start += n
-            elif name == "delay":
-                self._set_delay(vals)
-            else:
-                raise KeyError(f"'{name}' is not an attribute of this projection's connections")
-
-    def _set_rule(self, name, vals):
-        if name == "dendritic_delay_fraction":
-            if np.any(vals != 1):
-                raise ValueError("the power-law rule on NEURON takes all of the delay as dendritic")
-            return
-        if len(np.unique(vals)) > 1:
-            raise ValueError(f"the power-law rule shares '{name}' among the connections of a "
-                             "projection: give one value per projection")
-        if len(vals):
-            self._rule[name] = float(vals[0])
-            for m in self._matrices:
-                setattr(m, name, float(vals[0]))
-
-    def _set_delay(self, vals):
-        if len(np.unique(vals)) > 1:
-            raise NotImplementedError("a projection on NEURON takes one delay")
-        if len(vals):
-            self._delay = float(vals[0])
-            for nc in self._row_netcons:
-                nc.delay = self._delay
-            for nc in self._post_netcons:
-                nc.delay = 2 * self._delay
-
-    def sample(self, names, n_pre=100, n_post=200, rng=None):
-        """Attributes of every synapse from ``n_pre`` to ``n_post`` randomly chosen neurons.
-
-        Returns a dict name -> 1D array in PyNN units, for the synapses on this MPI
-        rank (``rng`` must draw the same on every rank: the union over ranks is then
-        the same sample whatever the number of ranks).
-        """
-        if isinstance(names, str):
-            names = [names]
-        chosen_pre, chosen_post = sample_indices(self.pre.size, self.post.size, n_pre, n_post, rng)
+    def _write_weights(self, vals):
         if self.is_drive:
-            pre, post = self._indices()
-            positions = np.flatnonzero(np.isin(pre, chosen_pre) & np.isin(post, chosen_post))
-        else:       # only the chosen rows of each matrix are read
-            positions, start = [], 0
-            for m, posts in zip(self._matrices, self._matrix_posts):
-                rows = self._rows(m)
-                for r in np.sort(chosen_pre[chosen_pre < len(rows) - 1]):
-                    post = self._targets(m, posts, rows[r], rows[r + 1])
-                    positions.append(start + rows[r] + np.flatnonzero(np.isin(post, chosen_post)))
-                start += rows[-1]
-            positions = np.concatenate(positions) if positions else np.array([], dtype=np.int64)
-        native = self.synapse_type.get_native_names(*names)
-        return dict(zip(names, self._values(native, positions)))
+            for syn, w in zip(self._drives, vals):
+                syn.drive_weight = w
+            return
+        start = 0
+        for m in self._matrices:
+            n = int(m.count())
+            m.set_weights(h.Vector(np.arange(n, dtype=float)), h.Vector(vals[start:start + n]))
+            start += n
 
+    def _write_rule(self, name, value):
+        for m in self._matrices:
+            setattr(m, name, value)
 
-class _Connection:
-    """Read-only view of one connection (for PyNN code that iterates over connections)."""
+    def _write_delay(self, delay):
+        if self.is_drive:
+            for syn, d_old in zip(self._drives, self._drive_delays):
+                syn.drive_start += delay - d_old
+                syn.drive_stop += delay - d_old
+            self._drive_delays = [delay] * len(self._drives)
+            return
+        self._delay = delay
+        for nc in self._row_netcons:
+            nc.delay = self._delay
+        for nc in self._post_netcons:
+            nc.delay = 2 * self._delay
 
-    def __init__(self, pre, post, weight, delay):
-        self.presynaptic_index, self.postsynaptic_index = pre, post
-        self.weight, self.delay = weight, delay
-
-    def as_tuple(self, *names):
-        return tuple(getattr(self, n) for n in names)
-
+    def _sample_positions(self, chosen_pre, chosen_post):
+        """Only the chosen rows of each matrix are read."""
+        if self.is_drive:
+            return super()._sample_positions(chosen_pre, chosen_post)
+        positions, start = [], 0
+        for m, posts in zip(self._matrices, self._matrix_posts):
+            rows = self._rows(m)
+            for r in np.sort(chosen_pre[chosen_pre < len(rows) - 1]):
+                post = self._targets(m, posts, rows[r], rows[r + 1])
+                positions.append(start + rows[r] + np.flatnonzero(np.isin(post, chosen_post)))
+            start += rows[-1]
+        return np.concatenate(positions) if positions else np.array([], dtype=np.int64)
