@@ -369,7 +369,8 @@ def prepare_run(output="results", backend="nest", preset=None, *, scale=None,
     """Everything ``pynn-hpc run`` checks before it builds anything; a :class:`PreparedRun`.
 
     The network (:func:`network_options`: preset, options, ``backend``), the backend loaded
-    (BackendUnavailable if it cannot be, or its ``check_ready`` hook fails), no more MPI processes than neurons, that the network
+    (BackendUnavailable if it cannot be, or if its ``check_ready`` hook fails), no more MPI
+    processes than neurons, that the network
     fits (the backend's ``check_fits`` hook, else this host's memory per node unless
     ``force``), and ``output`` claimed (:func:`pynn_hpc.rundir.claim`: locked against other
     writers; a finished run there is refused, or with ``overwrite`` replaced once the new
