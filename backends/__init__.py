@@ -46,8 +46,9 @@ Optional hooks (``pynn_hpc`` uses the default when a backend does not define one
 ------------------------------------------------------------------------------------
 ``check_ready()``
     raises :class:`BackendBroken` with one line if the backend is installed but cannot run
-    here (Brian2 without a working C++ compiler).  Called by ``run`` and ``replay`` before
-    anything is built, said or written.  Default: none (importing the backend is the check).
+    here (Brian2 without a working C++ compiler).  ``run`` and ``replay`` load backends with
+    :func:`load_ready`, which calls it before anything is built, said or written.  Default:
+    none (importing the backend is the check).
 ``check_fits(d, processes=1, options=None) -> dict``
     whether the network ``d`` (:class:`pynn_hpc.derived.Derived`) fits the machine the
     backend runs on; raises :class:`pynn_hpc.errors.ParameterError` with one line saying
@@ -189,3 +190,13 @@ def load(name):
                                 f"({err}): reinstall pynn_hpc") from err
         raise BackendUnavailable(
             f"backend '{name}' is not installed ({err}): {install_hint(name)}") from err
+
+
+def load_ready(name):
+    """:func:`load`, then the backend's ``check_ready`` hook: BackendBroken (one line) if it
+    is installed but cannot run here."""
+    sim = load(name)
+    ready = hook(sim, "check_ready")
+    if ready is not None:
+        ready()
+    return sim

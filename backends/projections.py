@@ -8,6 +8,7 @@ is built.
 """
 import numpy as np
 
+from pynn_hpc.backends import sample_indices
 from pynn_hpc.backends.rule_translations import RULE_PARAMETERS
 
 
@@ -183,7 +184,6 @@ class OwnConnections(ProjectionArrays):
         :func:`pynn_hpc.backends.sample_indices` (the same on every backend and MPI rank for
         the same ``rng`` state), the synapses this process holds.
         """
-        from pynn_hpc.backends import sample_indices
         if isinstance(names, str):
             names = [names]
         chosen = sample_indices(self.pre.size, self.post.size, n_pre, n_post, rng)

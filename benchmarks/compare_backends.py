@@ -40,8 +40,6 @@ def native(args, threads):
     if p.returncode != 0:
         sys.exit(f"compare_backends: native NEST failed: {p.stderr.strip()[-500:]}")
     r = json.loads(p.stdout.strip().splitlines()[-1])
-    r["n_spikes"] = round(r["rate_hz"] * min(1000, int(9000 * net["scale"]))
-                          * net["simtime"] / 1000.0)
     print(f"native NEST {threads} thread(s): connect {r['timings']['time_connect']:.1f} s, "
           f"simulate {r['timings']['time_simulate']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB, "
           f"rate {r['rate_hz']:.2f} Hz", file=sys.stderr)

@@ -131,6 +131,7 @@ def main():
         "n_connections": nest.GetKernelStatus("num_connections") - Nrec,
         "timings": t, "real_time_factor": t["time_simulate"] / (a.simtime / 1000.0),
         "peak_rss_mb": peak_rss_mb,
+        "n_spikes": n_after,
         "rate_hz": n_after / (Nrec * a.simtime / 1000.0),
         "weights_EE_mean": float(np.mean(w)) / 1000.0,
     }))

@@ -262,9 +262,7 @@ def cmd_replay(args):
         if args.output is not None:
             rundir.creatable(args.output)    # created only once there is something to write
         for name in args.backends:
-            ready = backends.hook(backends.load(name), "check_ready")
-            if ready is not None:            # e.g. Brian2's compiler, before replay says a word
-                ready()
+            backends.load_ready(name)        # before replay says a word
     except (ValueError, backends.BackendUnavailable) as err:
         return _fail(str(err))
     try:

@@ -388,10 +388,7 @@ def prepare_run(output="results", backend="nest", preset=None, *, scale=None,
         raise ParameterError(f"--spikes-format must be one of {', '.join(R.SPIKE_FILES)} "
                              f"(got {spikes_format!r})")
     d, stdp = network.derived, network.stdp
-    sim = backends.load(backend)
-    ready = backends.hook(sim, "check_ready")
-    if ready is not None:                       # BackendBroken, e.g. Brian2 without a compiler
-        ready()
+    sim = backends.load_ready(backend)
     n = sim.num_processes()
     error = fit = fits = claim = None
     if n > d.n_neurons:
