@@ -73,6 +73,15 @@ Optional hooks (``pynn_hpc`` uses the default when a backend does not define one
     False if running the simulation in several ``run`` calls (progress reports) is costly
     or impossible (SpiNNaker: every ``run`` call reloads and restarts the board).
     Default: True.
+``complete_run() -> dict or None``
+    for a backend whose ``run`` calls only record what to simulate (Brian2's C++ standalone
+    device; it sets ``CHUNKED_RUN = False``, so that each phase is one call): called after
+    the last ``run``, it builds and runs the simulation, and returns what that took:
+    ``build`` (seconds to generate and compile it), ``setup`` (seconds inside it before the
+    first run, e.g. synapses created from recorded arrays), ``runs`` (seconds of each
+    ``run`` call, in order), ``program`` (its whole wall clock) and ``peak_rss_mb`` (its
+    peak memory, or None).  The protocol adds these to the phases that made the calls.
+    None when nothing was deferred.  Default: none.
 ``chunked_runs()``
     a context manager yielding ``run(ms)`` for many short runs, where that is cheaper than
     ``run`` per chunk (NEST: Prepare once, Run per chunk, Cleanup; :mod:`pynn_hpc.progress`).
@@ -108,16 +117,19 @@ BACKENDS = {
                   "sPyNNaker 1!7.4.1; a SpiNNaker board, or a virtual board that maps only"),
     "spinnaker-emulated": ("pynn_hpc.backends.spinnaker_emulated", "neuron,spinnaker",
                            "NEURON, and sPyNNaker 1!7.4.1 for SpiNNaker's fixed point"),
-    "brian2": ("pynn_hpc.backends.brian2", "brian2", "Brian2 2.9 (numpy < 2.4); a C++ compiler for its code generation"),
+    "brian2": ("pynn_hpc.backends.brian2", "brian2",
+               "Brian2 2.9 (numpy < 2.4); a C++ compiler for its code generation (and make "
+               "with OpenMP for brian2:standalone)"),
 }
 
 #: backends named with variants (see the module docstring): name -> the module that parses them
 VARIANTS = {"spinnaker-emulated": "pynn_hpc.backends.spinnaker_emulated.variants",
-            "spinnaker": "pynn_hpc.backends.spinnaker_variants"}
+            "spinnaker": "pynn_hpc.backends.spinnaker_variants",
+            "brian2": "pynn_hpc.backends.brian2_variants"}
 
 #: the interface's optional hooks and their defaults (see the module docstring)
 HOOK_DEFAULTS = {"check_ready": None, "check_fits": None, "produces_data": lambda: True,
-                 "port_report": None,
+                 "port_report": None, "complete_run": None,
                  "CHUNKED_RUN": True}
 
 

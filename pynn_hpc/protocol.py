@@ -12,7 +12,10 @@ Timings use beNNch's names: ``time_create`` (populations, initial values,
 drive, recording), ``time_connect`` (all projections), ``time_presimulate``
 (the presimulation, which also pays for NEST's connection-table set-up on the
 first call), ``time_simulate`` (the measured simulation only).  Rates and
-spike statistics use only spikes after the presimulation.
+spike statistics use only spikes after the presimulation.  A backend that runs a
+recorded simulation afterwards (its ``complete_run`` hook: Brian2's C++ standalone)
+adds the times it measured to these phases, and ``time_build``, the time to generate and
+compile the program; results.json's ``program`` keeps what it reported.
 """
 import numbers
 import resource
@@ -170,6 +173,30 @@ def _count(projections):
     return int(sum(prj.size(gather=True) for prj in projections.values()))
 
 
+def _complete(sim, timings, presim, progress):
+    """A backend whose runs were only recorded (its ``complete_run`` hook) runs them now:
+    the seconds it reports are added to the phases that made the calls (the set-up inside the
+    simulation to connect; one call per phase, as such a backend does not run in chunks).
+    Returns what the hook said, or None."""
+    complete = backends.hook(sim, "complete_run")
+    if complete is None:
+        return None
+    progress.phase("execute", "build and run the recorded simulation")
+    program = complete()
+    if program is None:
+        return None
+    phases = (["time_presimulate"] if on_grid(presim, "--presim") > 0 else []) + \
+        ["time_simulate"]
+    if len(program["runs"]) != len(phases):
+        raise RuntimeError(f"the simulation made {len(program['runs'])} runs, the protocol "
+                           f"{len(phases)}")
+    for phase, seconds in zip(phases, program["runs"]):
+        timings[phase] += seconds
+    timings["time_connect"] += program["setup"]
+    timings["time_build"] = program["build"]
+    return program
+
+
 def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         dc_rate=P.SCALING["dc_rate"], threads=P.RUN["threads"], simtime=P.RUN["simtime"],
         presim=P.RUN["presim"], seed=P.RUN["seed"], stdp=None, weight_sample=20000,
@@ -232,8 +259,11 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
     t0 = time.perf_counter()
     progress.simulate(sim, simtime, "simulate", P.RUN["dt"])
     timings["time_simulate"] = time.perf_counter() - t0
-    progress.phase("measure", "spikes, weights")
     peak_rss = _peak_rss_mb()
+    program = _complete(sim, timings, presim, progress)
+    if program is not None:
+        peak_rss += program["peak_rss_mb"] or 0.0    # both processes hold memory at once
+    progress.phase("measure", "spikes, weights")
 
     block = recorded.get_data("spikes", gather=True)
     spiketrains = block.segments[0].spiketrains if sim.rank() == 0 else []
@@ -268,6 +298,9 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         "derived": d.as_dict(),
         "stdp": stdp,
     }
+    if program is not None:
+        results["program"] = {k: program[k] for k in ("build", "setup", "runs", "program",
+                                                      "peak_rss_mb")}
     port_report = backends.hook(sim, "port_report")
     if port_report is not None:
         results["port"] = port_report(projections, d)      # written as port.json

@@ -2,7 +2,7 @@
 
 The compiler is made unusable for Brian2 only: CC and CXX name a missing program and Brian2's
 Cython cache is an empty directory (its ``brian_preferences`` file in the working directory),
-so that nothing compiled earlier is found.
+so that nothing compiled earlier is found; the C++ standalone mode's make takes $CXX too.
 """
 import os
 import subprocess
@@ -22,8 +22,10 @@ def no_compiler(tmp_path):
 
 @pytest.mark.parametrize("command", [
     ["run", "--backend", "brian2", "--preset", "teaching", "--quiet", "--output", "out"],
-    ["replay", "--backends", "brian2", "--rate", "20", "--duration", "200"]],
-    ids=["run", "replay"])
+    ["replay", "--backends", "brian2", "--rate", "20", "--duration", "200"],
+    ["run", "--backend", "brian2:standalone", "--preset", "teaching", "--quiet", "--output",
+     "out"]],
+    ids=["run", "replay", "standalone"])
 def test_compiler_failure_is_one_line_exit_2(no_compiler, command):
     where, env = no_compiler
     p = subprocess.run([sys.executable, "-m", "pynn_hpc.cli", *command], cwd=where, env=env,

@@ -15,8 +15,10 @@ What is translated here, and why:
   spike events, no queue (:mod:`.celltypes`).
 * Projections are one ``Synapses`` object each, connected once from index arrays that the
   connectors draw with numpy (:mod:`.projection`, :mod:`.connector`).
-* Runtime mode with Cython code generation (numpy on request), one thread
-  (:mod:`.runcontrol`).
+* Runtime mode with Cython code generation (numpy on request), one thread, by default;
+  ``brian2:standalone`` runs Brian2's C++ standalone device with ``threads`` OpenMP threads:
+  the run is one generated program, compiled and run after the last ``run`` call by the
+  interface's ``complete_run`` hook (:mod:`.runcontrol`).
 """
 import warnings
 
@@ -36,7 +38,8 @@ with warnings.catch_warnings():
                             "pip install 'brian2==2.9.0' 'numpy<2.4'") from err
     from pyNN.brian2 import *  # noqa: F401,F403  (the PyNN API on Brian2)
 
-from .runcontrol import setup, versions, reset, SIMULATOR  # noqa: F401
+from pynn_hpc.backends import brian2_variants as variants
+from .runcontrol import setup, versions, reset, end, complete_run, SIMULATOR  # noqa: F401
 from .celltypes import IF_curr_alpha, SpikeSourcePoisson, SpikeSourceArray  # noqa: F401
 from .population import Population  # noqa: F401
 from .synapses import (StaticSynapse, SpikePairRule, PowerLawWeightDependence,  # noqa: F401
@@ -52,5 +55,16 @@ from . import runcontrol
 runcontrol.quiet()
 
 #: a Brian2 run() call in runtime mode prepares every code object again (~0.5 s measured on
-#: the teaching network): the protocol runs each phase in one call
+#: the teaching network), and in standalone it only records: each phase is one call
 CHUNKED_RUN = False
+
+#: the name this backend was loaded by (a variant's as given: :func:`configure`)
+NAME = variants.BASE
+
+
+def configure(variant):
+    """Brian2's device as ``variant`` says
+    (:class:`pynn_hpc.backends.brian2_variants.Variant`), for the setups that follow."""
+    global NAME
+    NAME = variant.name
+    runcontrol.configure(variant.device)

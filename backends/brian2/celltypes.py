@@ -131,6 +131,10 @@ class ExactAlphaGroup(brian2.NeuronGroup):
         self.run_regularly(UPDATE, when="groups", name=f"{self.name}_exact_update")
         self.add_attribute("initial_values")
         self.initial_values = {}
+        # the neurons with a Poisson drive, per receptor, kept in Python: in standalone,
+        # values written by index cannot be read back before the run
+        self.add_attribute("driven")
+        self.driven = {r: np.zeros(n, dtype=bool) for r in RECEPTORS.values()}
 
     def initialize(self):
         for variable, values in self.initial_values.items():

@@ -5,7 +5,7 @@ Peak memory is predicted as for the other backends (:mod:`pynn_hpc.estimate`)::
     peak RSS (MB) ~ base_mb + per_neuron_kb N / 1024 + per_connection_b n_connections / 2^20
 
 with Brian2's own costs, :data:`COSTS` (measured with ``pynn-hpc run --backend brian2``).
-The hook also refuses more than one process (no MPI in Brian2's runtime mode).  Whether
+The hook also refuses more than one process (no MPI in Brian2, runtime or standalone).  Whether
 Brian2 can compile here is the ``check_ready`` hook (:func:`.runcontrol.check_compiler`).
 """
 from pynn_hpc import estimate as E
@@ -35,8 +35,8 @@ def estimate(d):
 def check_fits(d, processes=1, options=None):
     """The estimate for ``d``; ParameterError (one line) if it cannot run here."""
     if processes != 1:
-        raise ParameterError(f"Brian2's runtime mode runs in one process (got {processes} "
-                             "MPI processes): run without mpirun")
+        raise ParameterError(f"Brian2 runs in one process (got {processes} MPI processes): "
+                             "run without mpirun (brian2:standalone --threads N uses N cores)")
     est = estimate(d)
     available = E.available_mb()
     need = est["peak_rss_mb_per_process"]

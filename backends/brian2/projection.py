@@ -38,6 +38,19 @@ def _group(population):
         np.arange(population.size)), dtype=np.int64)
 
 
+def _get(group, name):
+    """The values (SI, no units) of a neuron variable, all of them."""
+    return np.array(getattr(group, name + "_")[:], dtype=float)
+
+
+def _set(group, name, index, values):
+    """``group.name[index] = values`` (SI) written whole: in standalone, a variable written
+    by index could not be read again before the run, one written whole can."""
+    full = _get(group, name)
+    full[index] = values
+    getattr(group, name + "_")[:] = full
+
+
 def _inverse(index, size):
     """group index -> view index (-1 outside the view)."""
     inverse = np.full(size, -1, dtype=np.int64)
@@ -133,9 +146,10 @@ class Projection(OwnConnections, common.Projection):
                         j=self._post_index[post].astype(np.int32))
             uniform = all(w.size == 0 or np.all(w == w.flat[0]) for w in weights) and \
                 len({float(w.flat[0]) for w in weights if w.size}) == 1
-            syn.w_[:] = float(weights[0].flat[0]) if uniform else np.concatenate(weights)
+            w = float(weights[0].flat[0]) if uniform else np.concatenate(weights)
+            syn.w_[:] = w
             if self._plastic:
-                syn.w_last_[:] = syn.w_[:]
+                syn.w_last_[:] = w          # (written, not read: standalone has no values yet)
         if self._plastic:
             synapses.configure_rule(syn, self._rule)
         simulator.state.network.add(syn)
@@ -148,16 +162,17 @@ class Projection(OwnConnections, common.Projection):
         pre = index[np.asarray(pre_indices, dtype=np.int64)]
         post = self._post_index[np.asarray(post_indices, dtype=np.int64)]
         target, r = self._post_group, self._receptor
-        if np.any(getattr(target, f"drive_weight_{r}_")[post] != 0) or \
-                np.any(getattr(target, f"drive_rate_{r}_")[post] != 0):
+        driven = target.driven[r]
+        if np.any(driven[post]):
             raise NotImplementedError("a neuron on Brian2 takes one Poisson drive per receptor")
+        driven[post] = True
         rate, start = group.rate_[:][pre], group.start_[:][pre]
         stop = start + group.duration_[:][pre]
         d = self._delay * 1e-3
-        getattr(target, f"drive_rate_{r}_")[post] = rate
-        getattr(target, f"drive_weight_{r}_")[post] = weight * 1e-9       # nA -> A
-        getattr(target, f"drive_start_{r}_")[post] = start + d
-        getattr(target, f"drive_stop_{r}_")[post] = stop + d
+        _set(target, f"drive_rate_{r}", post, rate)
+        _set(target, f"drive_weight_{r}", post, weight * 1e-9)       # nA -> A
+        _set(target, f"drive_start_{r}", post, start + d)
+        _set(target, f"drive_stop_{r}", post, stop + d)
         self._drive_pairs = (np.asarray(pre_indices, dtype=np.int64),
                              np.asarray(post_indices, dtype=np.int64))
 
@@ -197,7 +212,7 @@ class Projection(OwnConnections, common.Projection):
     def _write_weights(self, vals):
         if self.is_drive:
             post = self._post_index[self._drive_pairs[1]]
-            getattr(self._post_group, f"drive_weight_{self._receptor}_")[post] = vals * 1e-9
+            _set(self._post_group, f"drive_weight_{self._receptor}", post, vals * 1e-9)
             return
         self._syn.w_[:] = vals
         if self._plastic:
@@ -214,7 +229,8 @@ class Projection(OwnConnections, common.Projection):
             post = self._post_index[self._drive_pairs[1]]
             shift = (self._delay - old) * 1e-3
             for edge in ("start", "stop"):
-                getattr(self._post_group, f"drive_{edge}_{self._receptor}_")[post] += shift
+                name = f"drive_{edge}_{self._receptor}"
+                _set(self._post_group, name, post, _get(self._post_group, name)[post] + shift)
             return
         self._syn.pre.delay = self._delay * brian2.ms
         if self._plastic:

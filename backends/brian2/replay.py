@@ -69,6 +69,8 @@ def replay(pre_times, post_times, synapse_type, timestep):
     t_end = max(np.max(pre_times, initial=0) + delay,
                 np.max(post_times, initial=0) + 2 * delay) + 3 * timestep
     net.run(t_end * ms)
+    runcontrol.complete_run()                # standalone: the recorded run, compiled and run
     weights = np.asarray(probe.w_seen[:], dtype=float).copy()
-    times = [np.asarray(m.t / ms, dtype=float) for m in fired]
+    times = [np.asarray(m.t / ms, dtype=float).copy() for m in fired]
+    runcontrol.end()
     return times[0].copy(), weights, times[0], times[1]
