@@ -11,8 +11,10 @@ For each thread count the runs go one after another, native NEST first.  Rates d
 simulators (other random numbers, other networks in detail), so simulate time is compared per
 recorded spike: a backend that fires more does more work.  ``speed`` is native NEST's simulate
 time per spike over the backend's: above 1 the backend is faster.  A backend that runs fewer
-threads than asked (Brian2's runtime mode: one) says so in its row.  Prints a Markdown table
-for the docs' performance page.
+threads than asked (Brian2's runtime mode: one) says so in its row.  ``brian2:standalone``
+generates and compiles a program first (``build``, its own column: not connect, not
+simulate; little when the same network was built before).  Prints a Markdown table for the
+docs' performance page.
 """
 import json
 import platform
@@ -70,7 +72,7 @@ def main():
            f"`python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}`", "",
            "| threads | engine | connect (s) | simulate (s) | rate (Hz) | simulate per spike "
            "(us) | peak RSS (MB) | connect / native | speed per spike vs native | "
-           "memory / native |", "|---" * 10 + "|"]
+           "memory / native | build (s) |", "|---" * 11 + "|"]
     for threads, name, r, ref in rows:
         used = r.get("threads_used", threads)
         label = name if used == threads else f"{name} (runs {used} thread)"
@@ -79,7 +81,8 @@ def main():
                    f"| {r['rate_hz']:.2f} | {1e6 * per_spike(r):.1f} | {r['peak_rss_mb']:.0f} | "
                    f"{t['time_connect'] / ref['timings']['time_connect']:.2f} | "
                    f"{per_spike(ref) / per_spike(r):.2f} | "
-                   f"{r['peak_rss_mb'] / ref['peak_rss_mb']:.2f} |")
+                   f"{r['peak_rss_mb'] / ref['peak_rss_mb']:.2f} | "
+                   + (f"{t['time_build']:.1f} |" if "time_build" in t else " |"))
     print("\n".join(out))
 
 
