@@ -318,6 +318,7 @@ def guarded(command, args, supervise=False):
             raise
         say(f"pynn-hpc: error on MPI rank {launcher.rank()} of {launcher.size()}, aborting "
             f"every rank: {type(err).__name__}: {err}".splitlines()[0])
+        time.sleep(0.2)             # mpirun forwards the line before the abort ends its ranks
         _abort_all_ranks(1)
         return 1
     finally:
