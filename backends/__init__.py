@@ -79,8 +79,10 @@ Optional hooks (``pynn_hpc`` uses the default when a backend does not define one
     the last ``run``, it builds and runs the simulation, and returns what that took:
     ``build`` (seconds to generate and compile it), ``setup`` (seconds inside it before the
     first run, e.g. synapses created from recorded arrays), ``runs`` (seconds of each
-    ``run`` call, in order), ``program`` (its whole wall clock) and ``peak_rss_mb`` (its
-    peak memory, or None).  The protocol adds these to the phases that made the calls.
+    ``run`` call, in order), ``program`` (its whole wall clock), ``peak_rss_mb`` (its
+    peak memory, or None) and ``host_rss_mb`` (what the calling process held meanwhile).
+    The protocol adds the times to the phases that made the calls, and takes the larger of
+    its own peak memory and ``host_rss_mb + peak_rss_mb``.
     None when nothing was deferred.  Default: none.
 ``chunked_runs()``
     a context manager yielding ``run(ms)`` for many short runs, where that is cheaper than

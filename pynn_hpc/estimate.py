@@ -13,7 +13,7 @@ of P processes needs.
 import math
 import os
 
-from pynn_hpc.backends.costs import COSTS
+from pynn_hpc.backends.costs import COSTS, costs  # noqa: F401  (COSTS: the measured ones)
 from .derived import derive
 from .errors import ParameterError
 
@@ -22,11 +22,11 @@ MB = 1024.0 * 1024.0
 
 def estimate(backend, d, processes=1):
     """Connections and predicted peak RSS (MB) per process for the network ``d`` on ``backend``."""
-    if backend not in COSTS:
+    c = costs(backend)
+    if c is None:
         raise ParameterError(f"no measured memory costs for backend '{backend}'")
     if not (isinstance(processes, int) and processes >= 1):
         raise ParameterError(f"--processes must be a whole number >= 1 (got {processes})")
-    c = COSTS[backend]
     variable = (c["per_neuron_kb"] * 1024.0 * d.n_neurons + c["per_connection_b"] * d.n_connections) / MB
     return {"backend": backend, "n_neurons": d.n_neurons, "n_connections": d.n_connections,
             "n_plastic": d.n_plastic, "processes": processes,

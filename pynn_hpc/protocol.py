@@ -261,8 +261,10 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
     timings["time_simulate"] = time.perf_counter() - t0
     peak_rss = _peak_rss_mb()
     program = _complete(sim, timings, presim, progress)
-    if program is not None:
-        peak_rss += program["peak_rss_mb"] or 0.0    # both processes hold memory at once
+    if program is not None and program["peak_rss_mb"] is not None:
+        # the machine's peak: this process's, or what it held while the program ran plus
+        # the program's
+        peak_rss = max(peak_rss, program["host_rss_mb"] + program["peak_rss_mb"])
     progress.phase("measure", "spikes, weights")
 
     block = recorded.get_data("spikes", gather=True)
@@ -299,8 +301,7 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
         "stdp": stdp,
     }
     if program is not None:
-        results["program"] = {k: program[k] for k in ("build", "setup", "runs", "program",
-                                                      "peak_rss_mb")}
+        results["program"] = dict(program)
     port_report = backends.hook(sim, "port_report")
     if port_report is not None:
         results["port"] = port_report(projections, d)      # written as port.json
@@ -364,7 +365,7 @@ class PreparedRun:
         sim, (opts, d, stdp), name = self.sim, self.network, self.backend
         rank0 = sim.rank() == 0
         progress = Progress(enabled=rank0 and not self.quiet)
-        if name in E.COSTS:
+        if E.costs(name) is not None:
             est = E.estimate(name, d, sim.num_processes())
             available = E.available_mb()
             progress.line(f"predicted peak memory {est['peak_rss_mb_per_process']:,.0f} MB per "

@@ -6,8 +6,9 @@ arrays its connector draws (:mod:`.connector`; no Python loop per connection).  
 delay (Brian2's scalar pathway delay), weights per synapse:
 
 * static synapses add w (nA) to the target's x of the receptor when the spike arrives;
-* power-law STDP: the rule's two pathways (delays d and 2 d, :mod:`.synapses`), its
-  parameters shared (Brian2 shared variables); its weight is read as of each synapse's
+* power-law STDP: the rule's two pathways (delays d and 2 d, :mod:`.synapses`; in
+  standalone the presynaptic one split in two, so that the rule runs on every OpenMP
+  thread), its parameters shared (Brian2 shared variables); its weight is read as of each synapse's
   last presynaptic spike (``w_last``), as NEST reports it;
 * ``SpikeSourcePoisson`` one-to-one: no synapses; the target draws the train itself
   (:mod:`.celltypes`): the "connection" is the target's drive rate, weight and window.
@@ -124,8 +125,11 @@ class Projection(OwnConnections, common.Projection):
         delay = self._delay if self._delay is not None else simulator.state.dt
         target = f"x_{self._receptor}"
         if self._plastic:
-            model, on_pre, on_post = synapses.rule_code(target)
+            split = runcontrol.standalone()         # the rule on every OpenMP thread
+            model, on_pre, on_post = synapses.rule_code(target, split=split)
             delays = {"pre": delay * ms, "post": 2 * delay * ms}
+            if split:
+                delays["transmit"] = delay * ms
         else:
             model, on_pre = synapses.static_code(target)
             on_post, delays = None, {"pre": delay * ms}
@@ -135,6 +139,8 @@ class Projection(OwnConnections, common.Projection):
         if self._plastic:
             syn.post.order = -2          # a same-step postsynaptic arrival first (NEST's order)
             syn.pre.order = -1
+            if split:
+                syn.transmit.order = 0   # then the depressed weight reaches the target
         pre = np.concatenate([p for p, _, _ in self._pending]) if self._pending else \
             np.array([], dtype=np.int64)
         post = np.concatenate([q for _, q, _ in self._pending]) if self._pending else \
@@ -235,3 +241,5 @@ class Projection(OwnConnections, common.Projection):
         self._syn.pre.delay = self._delay * brian2.ms
         if self._plastic:
             self._syn.post.delay = 2 * self._delay * brian2.ms
+            if "transmit" in self._syn._synaptic_updaters:
+                self._syn.transmit.delay = self._delay * brian2.ms

@@ -53,13 +53,19 @@ def replay(pre_times, post_times, synapse_type, timestep):
                               name="replay_relay_synapse")
     to_post.connect(i=0, j=0)
 
-    model, on_pre, on_post = synapses.rule_code("x_E", "w_seen_post = w\nwritten_post = True")
+    split = runcontrol.standalone()           # as the network's synapses (.projection)
+    model, on_pre, on_post = synapses.rule_code("x_E", "w_seen_post = w\nwritten_post = True",
+                                                split=split)
+    delays = {"pre": delay * ms, "post": 2 * delay * ms}
+    if split:
+        delays["transmit"] = delay * ms
     syn = brian2.Synapses(pre, post, model=model, on_pre=on_pre, on_post=on_post,
-                          delay={"pre": delay * ms, "post": 2 * delay * ms}, clock=clock,
-                          name="replay_synapse")
+                          delay=delays, clock=clock, name="replay_synapse")
     syn.connect(i=0, j=0)
     syn.post.order = -2
     syn.pre.order = -1
+    if split:
+        syn.transmit.order = 0
     syn.w = weight
     synapses.configure_rule(syn, synapses.rule_parameters(synapse_type))
     probe = brian2.EventMonitor(post, "written", variables=["w_seen"], name="replay_probe")

@@ -174,7 +174,7 @@ def _standalone_device(threads):
     brian2.set_device("cpp_standalone", build_on_run=False)
     device = brian2.get_device()
     device.reinit()
-    device.activate(build_on_run=False)
+    device.activate(build_on_run=False, profile=bool(os.environ.get("PYNN_HPC_BRIAN2_PROFILE")))
     brian2.prefs.devices.cpp_standalone.openmp_threads = threads
     brian2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
     device.headers += ["<chrono>", "<iomanip>", "<sys/resource.h>"]
@@ -202,6 +202,12 @@ def _claim_project():
     raise RuntimeError(f"256 Brian2 standalone runs hold the project directories in {root}")
 
 
+def _rss_mb():
+    """This process's resident memory now (MB)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def _headers(project):
     """{path: content} of the C++ headers in ``project``."""
     return {str(h): h.read_bytes() for h in sorted(project.rglob("*.h"))}
@@ -224,7 +230,9 @@ def complete_run():
 
     Returns seconds: ``build`` (code generation and compilation), ``setup`` (the program
     before its first run: arrays loaded, synapses created), ``runs`` (each run, in order),
-    ``program`` (the program's whole wall clock); ``peak_rss_mb``: the program's.
+    ``program`` (the program's whole wall clock); ``peak_rss_mb``: the program's, and
+    ``host_rss_mb``, what this process held while the program ran; with
+    ``PYNN_HPC_BRIAN2_PROFILE`` set, ``profile``: Brian2's CPU seconds per code object.
     """
     if not standalone() or _run.get("built", True):
         return None
@@ -244,6 +252,7 @@ def complete_run():
     build = time.perf_counter() - t0
     marks_file = project / "results" / MARKS
     marks_file.unlink(missing_ok=True)
+    host_rss = _rss_mb()
     t0 = time.perf_counter()
     device.run(directory=str(project), with_output=False)
     program = time.perf_counter() - t0
@@ -254,9 +263,14 @@ def complete_run():
     starts = [t for label, t in times if label == "run"]
     ends = [t for label, t in times if label == "end"]
     first = starts[0] if starts else ends[-1] if ends else times[0][1]
-    return {"build": build, "setup": first - times[0][1],
+    done = {"build": build, "setup": first - times[0][1],
             "runs": [e - s for s, e in zip(starts, ends)], "program": program,
-            "peak_rss_mb": peak_kb[0] / 1024.0 if peak_kb else None}
+            "peak_rss_mb": peak_kb[0] / 1024.0 if peak_kb else None, "host_rss_mb": host_rss}
+    profile = project / "results" / "profiling_info.txt"
+    if profile.exists():            # PYNN_HPC_BRIAN2_PROFILE: CPU seconds per code object
+        done["profile"] = {name: float(value) for name, value in
+                           (line.split() for line in profile.read_text().splitlines())}
+    return done
 
 
 def _check_cpp_compiler():

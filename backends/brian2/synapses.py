@@ -115,24 +115,34 @@ def static_code(target):
     return "w : 1", f"{target}_post += w * nA"
 
 
-def rule_code(target, after_pre=""):
+def rule_code(target, after_pre="", split=False):
     """(model, on_pre, on_post) of the power-law rule (module doc); ``after_pre``: more
-    statements at the end of the presynaptic pathway (the replay's probe)."""
+    statements at the end of the presynaptic pathway (the replay's probe).
+
+    ``split``: ``on_pre`` is two pathways, {"pre": the rule, "transmit": the weight added to
+    the target (and ``after_pre``)}, to run in this order at the same delay.  Brian2's C++
+    standalone device runs a pathway that writes to its targets on one thread only, one that
+    writes its synapses alone on every OpenMP thread: split, only the addition is serial.
+    """
     on_post = """
     w = w + A_plus * w0**(1 - mu) * w**mu * Kplus * exp(-(t - tpre) / (tau_plus * ms))
     Kminus = Kminus * exp(-(t - tpost) / (tau_minus * ms)) + 1
     tpost = t
     """
-    on_pre = f"""
+    rule = """
     k_minus = Kminus * exp(-(t - tpost) / (tau_minus * ms)) - int(tpost == t)
     w = clip(w - A_minus * w * k_minus, 0, inf)
-    {target}_post += w * nA
     w_last = w
     Kplus = Kplus * exp(-(t - tpre) / (tau_plus * ms)) + 1
     tpre = t
+    """
+    transmit = f"""
+    {target}_post += w * nA
     {after_pre}
     """
-    return _RULE_VARIABLES, on_pre, on_post
+    if split:
+        return _RULE_VARIABLES, {"pre": rule, "transmit": transmit}, on_post
+    return _RULE_VARIABLES, rule + transmit, on_post
 
 
 def configure_rule(syn, rule):
