@@ -39,7 +39,8 @@ def main():
               f"connections, peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
     n, c, rss = (np.array(x, dtype=float) for x in zip(*rows))
     A = np.column_stack([np.ones_like(n), n / 1024.0, c / 2 ** 20])
-    (base, per_neuron_kb, per_connection_b), *_ = np.linalg.lstsq(A, rss, rcond=None)
+    from scipy.optimize import nnls          # costs are not negative (least squares may say so)
+    (base, per_neuron_kb, per_connection_b), _ = nnls(A, rss)
     worst = np.max(np.abs(A @ [base, per_neuron_kb, per_connection_b] / rss - 1))
     print(f"fit: base {base:.0f} MB, {per_neuron_kb:.1f} kB per neuron, "
           f"{per_connection_b:.1f} B per connection; worst relative error {worst:.1%}")
