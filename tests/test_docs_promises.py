@@ -102,7 +102,9 @@ def test_spike_statistics_mean_what_results_json_says():
     assert spike_statistics(trains([one] * 50, t1), t0, t1)["synchrony"] == pytest.approx(1.0, abs=0.02)
 
 
-@pytest.mark.parametrize("backend, simulator", [("nest", "NEST"), ("neuron", "NEURON")])
+@pytest.mark.parametrize("backend, simulator", [("nest", "NEST"), ("neuron", "NEURON"),
+                                                ("brian2", "Brian2"),
+                                                ("brian2:standalone", "Brian2 C\\+\\+ standalone")])
 def test_memory_costs_in_the_docs_are_backends_costs(backend, simulator):
     """docs/scaling.md, "Estimate before building": the figures are those the estimate uses."""
     c = COSTS[backend]
