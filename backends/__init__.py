@@ -156,6 +156,26 @@ def names():
     return list(BACKENDS)
 
 
+def one_variant(name, base, choices, what, example):
+    """The one item of ``choices`` that ``name`` (``base`` or ``base:ITEM``) names, None for
+    ``base`` alone; ParameterError (one line, ``what`` the choices are, ``example`` an item)
+    for another base, no item, an unknown item or two items: a variants module's parser."""
+    from pynn_hpc.errors import ParameterError
+    given, sep, listed = name.partition(":")
+    if given != base:
+        raise ParameterError(f"'{name}' is not a variant of {base}")
+    items = [item.strip() for item in listed.split(",") if item.strip()]
+    hint = f"choose from {', '.join(choices)} (e.g. {base}:{example})"
+    if sep and not items:
+        raise ParameterError(f"backend '{name}' names no variant: {hint}")
+    for item in items:
+        if item not in choices:
+            raise ParameterError(f"unknown item '{item}' in backend '{name}': {hint}")
+    if len(set(items)) > 1:
+        raise ParameterError(f"backend '{name}' names two {what}: give one")
+    return items[0] if items else None
+
+
 def check_name(name):
     """The variant ``name`` asks for (None for a plain backend); ParameterError if unknown."""
     from pynn_hpc.errors import ParameterError

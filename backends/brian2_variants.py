@@ -11,7 +11,7 @@ program measured gives the run's timings and memory (:mod:`pynn_hpc.backends.bri
 """
 from dataclasses import dataclass
 
-from pynn_hpc.errors import ParameterError
+from pynn_hpc.backends import one_variant
 
 BASE = "brian2"
 DEVICES = ("runtime", "standalone")
@@ -29,17 +29,4 @@ class Variant:
 
 def parse(name):
     """The :class:`Variant` called ``name`` (``brian2[:DEVICE]``), or ParameterError."""
-    base, sep, listed = name.partition(":")
-    if base != BASE:
-        raise ParameterError(f"'{name}' is not a variant of {BASE}")
-    items = [item.strip() for item in listed.split(",") if item.strip()]
-    if sep and not items:
-        raise ParameterError(f"backend '{name}' names no device: choose from "
-                             f"{', '.join(DEVICES)} (e.g. {BASE}:standalone)")
-    for item in items:
-        if item not in DEVICES:
-            raise ParameterError(f"unknown item '{item}' in backend '{name}': choose from "
-                                 f"{', '.join(DEVICES)} (e.g. {BASE}:standalone)")
-    if len(set(items)) > 1:
-        raise ParameterError(f"backend '{name}' names two devices: give one")
-    return Variant(name, items[0] if items else "runtime")
+    return Variant(name, one_variant(name, BASE, DEVICES, "devices", "standalone") or "runtime")

@@ -15,7 +15,7 @@ propagated exactly in fixed point at any number of spikes per step).
 """
 from dataclasses import dataclass
 
-from pynn_hpc.errors import ParameterError
+from pynn_hpc.backends import one_variant
 
 BASE = "spinnaker"
 SYNAPSES = ("exact_alpha", "stock_alpha")
@@ -37,17 +37,5 @@ class Variant:
 
 def parse(name):
     """The :class:`Variant` called ``name`` (``spinnaker[:LIST]``), or ParameterError."""
-    base, sep, listed = name.partition(":")
-    if base != BASE:
-        raise ParameterError(f"'{name}' is not a variant of {BASE}")
-    items = [item.strip() for item in listed.split(",") if item.strip()]
-    if sep and not items:
-        raise ParameterError(f"backend '{name}' names no variant: choose from "
-                             f"{', '.join(SYNAPSES)} (e.g. {BASE}:stock_alpha)")
-    for item in items:
-        if item not in SYNAPSES:
-            raise ParameterError(f"unknown item '{item}' in backend '{name}': choose from "
-                                 f"{', '.join(SYNAPSES)} (e.g. {BASE}:stock_alpha)")
-    if len(set(items)) > 1:
-        raise ParameterError(f"backend '{name}' names two synapse types: give one")
-    return Variant(name, items[0] if items else "exact_alpha")
+    return Variant(name, one_variant(name, BASE, SYNAPSES, "synapse types", "stock_alpha")
+                   or "exact_alpha")
