@@ -10,8 +10,8 @@ PyNN calls record the network and its runs, and :func:`complete_run` (the interf
 called after the last run) generates one C++ program, compiles it and runs it with
 ``threads`` OpenMP threads.  The program is built in a project directory of
 :func:`cache_dir` that it holds (a lock) while it runs, one per run at a time; make
-compiles only the files whose code changed since that directory's last build, so a second
-run of the same network compiles nothing.  Marks in the program time its phases: setting
+compiles only the files whose code changed since that directory's last build (for another
+seed of the same network: ``main.cpp``), and everything when a header changed.  Marks in the program time its phases: setting
 the network up (synapses created from the recorded index arrays), and each run; its peak
 memory is its own (``getrusage``).
 
