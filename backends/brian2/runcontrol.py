@@ -11,9 +11,9 @@ called after the last run) generates one C++ program, compiles it and runs it wi
 ``threads`` OpenMP threads.  The program is built in a project directory of
 :func:`cache_dir` that it holds (a lock) while it runs, one per run at a time; make
 compiles only the files whose code changed since that directory's last build (for another
-seed of the same network: ``main.cpp``), and everything when a header changed.  Marks in the program time its phases: setting
-the network up (synapses created from the recorded index arrays), and each run; its peak
-memory is its own (``getrusage``).
+seed of the same network: ``main.cpp``), and everything when a header changed.  Marks in
+the program time its phases: setting the network up (synapses created from the recorded
+index arrays), and each run; its peak memory is its own (``getrusage``).
 
 ``setup`` starts pyNN.brian2's network afresh and removes what this backend does not use
 and what would cost a Python call per step: pyNN.brian2's network operation for current
