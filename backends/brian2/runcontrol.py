@@ -202,6 +202,16 @@ def _claim_project():
     raise RuntimeError(f"256 Brian2 standalone runs hold the project directories in {root}")
 
 
+def _trim():
+    """Free heap memory back to the system (glibc's ``malloc_trim``; nothing elsewhere): the
+    connectors' temporary arrays leave much of it free but held."""
+    import ctypes
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _rss_mb():
     """This process's resident memory now (MB)."""
     with open("/proc/self/statm") as f:
@@ -252,6 +262,12 @@ def complete_run():
     build = time.perf_counter() - t0
     marks_file = project / "results" / MARKS
     marks_file.unlink(missing_ok=True)
+    # the arrays handed to the program (connections, values) are in its directory now: not
+    # kept here while it runs
+    device.static_arrays.clear()
+    import gc
+    gc.collect()
+    _trim()
     host_rss = _rss_mb()
     t0 = time.perf_counter()
     device.run(directory=str(project), with_output=False)
