@@ -35,11 +35,11 @@ COSTS = {
     "brian2:standalone": {
         "measured": "2026-12-07, Brian2 2.9.0 C++ standalone, PyNN 0.13.0, 2 OpenMP threads, "
                     "2-core/24 GB x86_64; the Python process and the program together; the "
-                    "seven sizes (1.3 M to 127 M connections), non-negative fit: within 3.5 % "
-                    "from 12.7 M connections, 14 % under at 1.3 M",
-        "base_mb": 265.5,
+                    "seven sizes (1.3 M to 127 M connections), non-negative fit: within 4 % "
+                    "from 12.7 M connections, 30 % under at 1.3 M",
+        "base_mb": 176.1,
         "per_neuron_kb": 0.0,
-        "per_connection_b": 105.81,
+        "per_connection_b": 97.34,
     },
 }
 
