@@ -259,8 +259,8 @@ def run(sim, scale=P.RUN["scale"], indegree_scale=P.SCALING["indegree_scale"],
     t0 = time.perf_counter()
     progress.simulate(sim, simtime, "simulate", P.RUN["dt"])
     timings["time_simulate"] = time.perf_counter() - t0
-    peak_rss = _peak_rss_mb()
     program = _complete(sim, timings, presim, progress)
+    peak_rss = _peak_rss_mb()
     if program is not None and program["peak_rss_mb"] is not None:
         # the machine's peak: this process's, or what it held while the program ran plus
         # the program's

@@ -8,8 +8,8 @@ delay (Brian2's scalar pathway delay), weights per synapse:
 * static synapses add w (nA) to the target's x of the receptor when the spike arrives;
 * power-law STDP: the rule's two pathways (delays d and 2 d, :mod:`.synapses`; in
   standalone the presynaptic one split in two, so that the rule runs on every OpenMP
-  thread), its parameters shared (Brian2 shared variables); its weight is read as of each synapse's
-  last presynaptic spike (``w_last``), as NEST reports it;
+  thread), its parameters shared (Brian2 shared variables); its weight is read as of each
+  synapse's last presynaptic spike (``w_last``), as NEST reports it;
 * ``SpikeSourcePoisson`` one-to-one: no synapses; the target draws the train itself
   (:mod:`.celltypes`): the "connection" is the target's drive rate, weight and window.
 
