@@ -183,7 +183,8 @@ def _summary(r):
         f"{r['threads']} thread(s) x {r['mpi_processes']} process(es)",
         f"create {t['time_create']:.2f} s  connect {t['time_connect']:.2f} s  "
         f"presimulate {t['time_presimulate']:.2f} s  simulate {t['time_simulate']:.2f} s  "
-        f"(real-time factor {r['real_time_factor']:.1f}), peak RSS {r['peak_rss_mb']:.0f} MB",
+        f"(real-time factor {r['real_time_factor']:.1f}), peak RSS {r['peak_rss_mb']:.0f} MB"
+        + (f"; build {t['time_build']:.1f} s" if "time_build" in t else ""),
         f"rate {r['rate_hz']:.2f} Hz, CV(ISI) {r['cv_isi']:.2f}, synchrony {r['synchrony']:.4f} "
         f"(Fano factor {r['fano_factor']:.2f})  ({r['n_recorded']} E neurons, "
         f"{r['simtime_ms']:g} ms after {r['presim_ms']:g} ms)",
