@@ -198,6 +198,10 @@ def _claim_project():
             os.close(fd)
             continue
         _run["lock"] = fd
+        if not _run.get("atexit"):           # a script that does not call end(): at exit
+            import atexit
+            atexit.register(_release)
+            _run["atexit"] = True
         return root / f"project-{k}"
     raise RuntimeError(f"256 Brian2 standalone runs hold the project directories in {root}")
 
@@ -241,7 +245,8 @@ def complete_run():
     Returns seconds: ``build`` (code generation and compilation), ``setup`` (the program
     before its first run: arrays loaded, synapses created), ``runs`` (each run, in order),
     ``program`` (the program's whole wall clock); ``peak_rss_mb``: the program's, and
-    ``host_rss_mb``, what this process held while the program ran; with
+    ``host_rss_mb``, what this process held while the program ran; ``directory``: where it
+    was built; with
     ``PYNN_HPC_BRIAN2_PROFILE`` set, ``profile``: Brian2's CPU seconds per code object.
     """
     if not standalone() or _run.get("built", True):
@@ -281,7 +286,8 @@ def complete_run():
     first = starts[0] if starts else ends[-1] if ends else times[0][1]
     done = {"build": build, "setup": first - times[0][1],
             "runs": [e - s for s, e in zip(starts, ends)], "program": program,
-            "peak_rss_mb": peak_kb[0] / 1024.0 if peak_kb else None, "host_rss_mb": host_rss}
+            "peak_rss_mb": peak_kb[0] / 1024.0 if peak_kb else None, "host_rss_mb": host_rss,
+            "directory": str(project)}
     profile = project / "results" / "profiling_info.txt"
     if profile.exists():            # PYNN_HPC_BRIAN2_PROFILE: CPU seconds per code object
         done["profile"] = {name: float(value) for name, value in
