@@ -25,12 +25,12 @@ COSTS = {
         "per_connection_b": 43.58,
     },
     "brian2": {
-        "measured": "2026-12-07, Brian2 2.9.0 runtime (Cython), PyNN 0.13.0, 1 thread, 2-core "
-                    "x86_64; fitted to 4 runs of 10 + 20 ms (3,375 to 11,250 neurons, 3.8 M to "
-                    "15.2 M connections), worst error 1.1 %",
-        "base_mb": 320.6,
-        "per_neuron_kb": 1.97,
-        "per_connection_b": 38.31,
+        "measured": "2026-12-07, Brian2 2.9.0 runtime (Cython), PyNN 0.13.0, 1 thread, 2-core/"
+                    "24 GB x86_64; the seven sizes (1.3 M to 127 M connections), non-negative "
+                    "fit: within 6 % from 12.7 M connections, 37 % under at 1.3 M",
+        "base_mb": 230.7,
+        "per_neuron_kb": 0.0,
+        "per_connection_b": 51.75,
     },
     "brian2:standalone": {
         "measured": "2026-12-07, Brian2 2.9.0 C++ standalone, PyNN 0.13.0, 2 OpenMP threads, "
