@@ -13,7 +13,7 @@ of P processes needs.
 import math
 import os
 
-from pynn_hpc.backends.costs import COSTS, costs  # noqa: F401  (COSTS: the measured ones)
+from pynn_hpc.backends.costs import costs
 from .derived import derive
 from .errors import ParameterError
 

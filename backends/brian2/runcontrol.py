@@ -246,8 +246,8 @@ def complete_run():
     before its first run: arrays loaded, synapses created), ``runs`` (each run, in order),
     ``program`` (the program's whole wall clock); ``peak_rss_mb``: the program's, and
     ``host_rss_mb``, what this process held while the program ran; ``directory``: where it
-    was built; with
-    ``PYNN_HPC_BRIAN2_PROFILE`` set, ``profile``: Brian2's CPU seconds per code object.
+    was built; with ``PYNN_HPC_BRIAN2_PROFILE`` set, ``profile``: Brian2's CPU seconds per
+    code object.
     """
     if not standalone() or _run.get("built", True):
         return None
@@ -283,7 +283,7 @@ def complete_run():
     peak_kb = [float(value) for label, value in marks if label == "peak_kb"]
     starts = [t for label, t in times if label == "run"]
     ends = [t for label, t in times if label == "end"]
-    first = starts[0] if starts else ends[-1] if ends else times[0][1]
+    first = starts[0] if starts else times[-1][1]       # the "start" mark: no run at all
     done = {"build": build, "setup": first - times[0][1],
             "runs": [e - s for s, e in zip(starts, ends)], "program": program,
             "peak_rss_mb": peak_kb[0] / 1024.0 if peak_kb else None, "host_rss_mb": host_rss,
