@@ -91,8 +91,9 @@ def test_plastic_only_E_to_E_and_exact_alpha_synapses(net):
         for name in ("A_plus", "A_minus", "tau_plus", "tau_minus"):
             assert getattr(syn, name) == pytest.approx(rule[name], rel=1e-12), name
         assert syn.mu == P.STDP["mu"] and syn.w0 == pytest.approx(d.w0)
-    for k, nc in enumerate(ee._post_netcons):                      # the post spikes, seen at 2 d
-        assert nc.weight[0] == -1 - k and nc.delay == pytest.approx(2 * d.delay)
+        assert syn.delay == pytest.approx(d.delay)
+    for k, nc in enumerate(ee._post_netcons):              # the post spikes, kept d before use
+        assert nc.weight[0] == -1 - k and nc.delay == pytest.approx(d.delay)
         assert nc.pre().same(E[k]._cell.source)
     assert h.secondorder == 2
 

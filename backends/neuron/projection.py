@@ -7,11 +7,11 @@ presynaptic neuron reaches a matrix through one NetCon (``ParallelContext.gid_co
 weight[0] = its row, delay d); the matrix then delivers the row to the targets'
 receptors (``esyn``/``isyn``, AlphaISynExact).  NEURON's object per connection (a NetCon
 and its hoc object, ~290 B and 0.6 us to make even from C) is what made connecting slow
-and large; a matrix needs 12 B per static and 28 B per plastic connection.
+and large; a matrix needs 12 B per connection, static or plastic.
 
 * static synapses: the matrix adds the weights to the targets;
 * power-law STDP: the matrix also runs the rule (one more NetCon per target neuron
-  brings its spikes, weight[0] = -1 - target, delay 2 d), see :mod:`synapses`;
+  brings its spikes, weight[0] = -1 - target, delay d), see :mod:`synapses`;
 * ``SpikeSourcePoisson`` one-to-one: no NetCon; the target's synapse draws the train
   itself (see :mod:`celltypes`); the "connection" is that synapse.
 
@@ -172,6 +172,7 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
         matrix = h.SynapticMatrix(cells[0](0.5))
         if self._plastic:
             synapses.configure(matrix, self._rule)        # before build: plastic storage
+            matrix.delay = self._delay
         matrix.build(h.Vector(pre.astype(float)), h.Vector(target.astype(float)),
                      h.Vector(np.asarray(weight, dtype=float)),
                      h.Vector([float(s.slot) for s in receptors]))
@@ -186,7 +187,7 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
             for k, cell in enumerate(cells):
                 nc = h.NetCon(cell.source, matrix, sec=cell.source_section)
                 nc.weight[0] = -1.0 - k
-                nc.delay = 2 * self._delay
+                nc.delay = self._delay
                 self._post_netcons.append(nc)
         self._matrices.append(matrix)
         self._matrix_posts.append(posts)
@@ -308,7 +309,9 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
         for nc in self._row_netcons:
             nc.delay = self._delay
         for nc in self._post_netcons:
-            nc.delay = 2 * self._delay
+            nc.delay = self._delay
+        for m in self._matrices:
+            m.delay = self._delay
 
     def _sample_positions(self, chosen_pre, chosen_post):
         """Only the chosen rows of each matrix are read."""

@@ -4,7 +4,7 @@ The synapse is the one the network uses: a plastic ``SynapticMatrix`` of one
 connection onto an ``AlphaISynExact`` receptor.  Two ``VecStim`` play the trains.
 The presynaptic one reaches the matrix as a presynaptic neuron does (weight 0 =
 its row, delay d); the postsynaptic one stands for the postsynaptic neuron and
-reaches it as a neuron's spikes do in a network (weight -1, delay 2 d, see
+reaches it as a neuron's spikes do in a network (weight -1, delay d, see
 :mod:`synapses`).
 
 The weight (the matrix's ``w_probe``) is recorded at every step: NEURON samples
@@ -27,8 +27,7 @@ def replay(pre_times, post_times, synapse_type, timestep, emulate=None):
 
     ``times`` are the presynaptic spike times; ``weights`` the weight right after each.
     ``emulate(matrix, delay)``, if given, changes the built matrix (e.g. its weights, or a rule
-    attached through its rule hook, ``nmodl/synaptic_matrix.h``) and returns the delay of the
-    postsynaptic NetCon, which that rule may want other than 2 d.
+    attached through its rule hook, ``nmodl/synaptic_matrix.h``).
     """
     if not synapses.is_power_law(synapse_type):
         raise NotImplementedError("replay on NEURON needs the power-law STDPMechanism")
@@ -46,7 +45,9 @@ def replay(pre_times, post_times, synapse_type, timestep, emulate=None):
     matrix.build(h.Vector([0.0]), h.Vector([0.0]), h.Vector([weight]),
                  h.Vector([receptor.slot]))
     matrix.probe = 0
-    post_delay = 2 * delay if emulate is None else emulate(matrix, delay)
+    matrix.delay = delay
+    if emulate is not None:
+        emulate(matrix, delay)
     sources = [h.VecStim(), h.VecStim()]
     trains = [h.Vector(np.asarray(pre_times, dtype=float)),
               h.Vector(np.asarray(post_times, dtype=float))]
@@ -55,7 +56,7 @@ def replay(pre_times, post_times, synapse_type, timestep, emulate=None):
     pre = h.NetCon(sources[0], matrix)
     pre.weight[0], pre.delay = 0, delay
     post = h.NetCon(sources[1], matrix)
-    post.weight[0], post.delay = -1, post_delay
+    post.weight[0], post.delay = -1, delay
     fired = [h.Vector(), h.Vector()]
     recorders = [h.NetCon(s, None) for s in sources]
     for rec, vec in zip(recorders, fired):
@@ -64,7 +65,7 @@ def replay(pre_times, post_times, synapse_type, timestep, emulate=None):
     trace = h.Vector()
     trace.record(matrix._ref_w_probe)
     t_end = max(np.max(pre_times, initial=0) + delay,
-                np.max(post_times, initial=0) + post_delay) + 2 * timestep
+                np.max(post_times, initial=0) + delay) + 2 * timestep
     simulator.state.run_until(t_end)
     times = np.asarray(fired[0].as_numpy(), dtype=float).copy()
     samples = np.rint((times + delay) / timestep).astype(int) + 1

@@ -1,14 +1,15 @@
 """Synapse types on NEURON: the power-law STDP rule inside the synaptic matrix.
 
 ``STDPMechanism(SpikePairRule, PowerLawWeightDependence)`` makes a projection's
-``SynapticMatrix`` (nmodl/SynapticMatrix.mod, see :mod:`projection`) plastic: it keeps
-per connection its weight, per presynaptic neuron Kplus and the last arrival, per
-postsynaptic neuron Kminus.  The postsynaptic neuron's spikes reach the matrix through
-one more NetCon (weight -1 - target, delay 2 d), so that pre and post times are compared
-where they arrive (t_pre + d and t_post + 2 d): the difference is NEST's t_post + d - t_pre
-with the delay all dendritic, and every delay is at least d, also between MPI ranks.
-Events of the same time may arrive in any order (see the .mod file).  Parameters
-(PyNN names = mechanism names):
+``SynapticMatrix`` (nmodl/SynapticMatrix.mod, see :mod:`projection`) plastic, in NEST's
+scheme: it keeps per connection its weight, per presynaptic neuron Kplus and the last
+arrival, per postsynaptic neuron its recent spikes and their Kminus, and updates a weight
+only when its presynaptic spike arrives.  The postsynaptic neuron's spikes reach the matrix
+through one more NetCon (weight -1 - target, delay d); pre and post times are compared where
+they meet (t_pre + d and t_post + 2 d): the difference is NEST's t_post + d - t_pre with the
+delay all dendritic, and every delay is at least d, also between MPI ranks.  A postsynaptic
+spike is kept d before any presynaptic arrival it meets, so events of the same time may
+arrive in any order (see the .mod file).  Parameters (PyNN names = mechanism names):
 
     dw = +A_plus w0^(1-mu) w^mu exp(-dt/tau_plus)   (dt = t_post + d - t_pre > 0)
     dw = -A_minus w exp(dt/tau_minus)                 (dt < 0),   w >= 0

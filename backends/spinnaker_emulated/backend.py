@@ -277,8 +277,6 @@ def _prepare():
             for m, posts in zip(prj._matrices, prj._matrix_posts):
                 fixed_point_rule(m, prj.stored_rule(), prj._delay, scale, seeds[posts],
                                  _state["timestep"], v.rounding)
-            for nc in prj._post_netcons:
-                nc.delay = prj._delay       # the matrix reads a spike's step at arrival - d
 
 
 def port_report(projections, d=None):
@@ -330,17 +328,15 @@ def replay(pre_times, post_times, synapse_type, timestep):
 
     def emulate(matrix, delay):
         if not (v.on("weights") or v.on("stdp")):
-            return 2 * delay
+            return
         fp = _fixedpoint()
         scale = fp.weight_scales()["excitatory"]
         vec = h.Vector()
         matrix.get_weights(vec)
         w = rounded(vec.as_numpy().copy(), scale)
         matrix.set_weights(h.Vector(np.arange(len(w), dtype=float)), h.Vector(w))
-        if not v.on("stdp"):
-            return 2 * delay
-        fixed_point_rule(matrix, _synapses.rule_parameters(synapse_type), delay, scale,
-                         [1.0], timestep, v.rounding)
-        return delay
+        if v.on("stdp"):
+            fixed_point_rule(matrix, _synapses.rule_parameters(synapse_type), delay, scale,
+                             [1.0], timestep, v.rounding)
 
     return _neuron_replay(pre_times, post_times, synapse_type, timestep, emulate=emulate)

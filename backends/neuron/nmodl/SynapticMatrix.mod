@@ -12,41 +12,39 @@ each adds its weight to the target receptor's slot of weight arriving this step
 The receptors must be on this instance's thread (the projection checks it at every
 initialisation).
 
-Power-law STDP (plastic = 1, NEST's stdp_pl_synapse_hom; Morrison et al. 2007): all-to-all
-pairs, all of the delay d dendritic.  Times are taken where the events arrive here: a
-presynaptic spike t_pre at T = t_pre + d, a postsynaptic spike t_post at
-T_post = t_post + 2 d (one more NetCon per target neuron, weight[0] = -1 - target,
-delay 2 d).  Differences between arrival times are NEST's t_post + d - t_pre, so:
+Power-law STDP (plastic = 1, NEST's stdp_pl_synapse_hom; Morrison et al. 2007), in NEST's
+scheme: all-to-all pairs, all of the delay d dendritic, a synapse updated only when its
+presynaptic spike arrives.  Times are taken where pre- and postsynaptic spikes meet: a
+presynaptic spike t_pre at T = t_pre + d, a postsynaptic one t_post at T_post = t_post + 2 d.
+Differences between them are NEST's t_post + d - t_pre.  The postsynaptic spikes reach the
+matrix through one more NetCon per target neuron (weight[0] = -1 - target, delay d, RANGE
+`delay` = d): a spike t_post is kept in its target's history at t_post + d, before any
+presynaptic arrival that it meets (T_post <= T means t_post + d <= T - d), whatever the order
+of the events of one step.  Per target the history holds T_post and
 
- * at each postsynaptic arrival T_post, for every synapse onto that neuron whose
-   presynaptic neuron has fired, in turn:
-       w <- w + A_plus w0^(1-mu) w^mu Kplus exp(-(T_post - t_last)/tau_plus)
-   (NEST does these steps lazily at the next presynaptic spike, in the same order and
-   from the same values);
- * at each presynaptic arrival T, for every synapse of the row:
+    Kminus <- Kminus exp(-(T_post - T_post,previous)/tau_minus) + 1.
+
+At each presynaptic arrival T of row r (last arrival T_last, trace Kplus), for every
+synapse of the row, in NEST's order:
+
+ * potentiation by each spike of the target with T_last < T_post <= T (NEST's get_history,
+   with its stdp eps), oldest first:
+       w <- w + A_plus w0^(1-mu) w^mu Kplus exp(-(T_post - T_last)/tau_plus)
+ * depression by the target's trace just before T (postsynaptic spikes with
+   T_post < T - eps; NEST's get_K_value), computed once per target and arrival time:
        w <- max(0, w - A_minus w Kminus(T))
-   with Kminus(T) = sum over the target's postsynaptic arrivals T_post < T (strictly) of
-   exp(-(T - T_post)/tau_minus); the spike is then transmitted with the new w; then, for
-   the row's presynaptic neuron (the same for all its synapses: one delay),
-       Kplus <- Kplus exp(-(T - t_last)/tau_plus) + 1,   t_last <- T.
+ * transmission of w;
 
-A pair at exactly zero time difference does nothing; w >= 0, no upper bound.
+and then, once for the row (one delay: the same for all its synapses),
+       Kplus <- Kplus exp(-(T - T_last)/tau_plus) + 1,   T_last <- T.
 
-Reading the weights: NEST applies the potentiation lazily, so the weight it reports is the
-weight as of the connection's last presynaptic spike.  The matrix keeps that weight too
-(w_at_pre, set at every presynaptic arrival and by a same-time redo) and reports it, so
-that both simulators report the same numbers; the weight used for transmission (w) is
-the same as NEST's at every presynaptic spike.  Events of
-the same time may come in any order (NEURON's bin queue does not order them).  NEST's order
-at a time T where both arrive is: potentiation by the postsynaptic spike, depression,
-transmission.  If the presynaptic spike came first, the postsynaptic arrival finds
-t_last = T and redoes it in NEST's order: w_before = w / dep (dep = max(0, 1 - A_minus
-Kminus(T)), the same at both arrivals), potentiation with the trace before T's spike
-(Kplus - 1), depression again, and the difference of the weights added to the weight
-already sent at T (exact: the alpha current is linear in its weights).
+A pair at exactly zero time difference does nothing; w >= 0, no upper bound.  The weight
+kept is the weight as of the last presynaptic spike, the one NEST reports.  A history keeps
+the spikes that a row which has fired may still need (from the oldest T_last on).
 
-Memory per synapse: 12 B static (target, weight), 28 B plastic (and the weight at the last
-presynaptic spike, and the target's list of its synapses: synapse and presynaptic index).
+Cost per synapse event: the row's synapses are read in order; the target's trace is one
+exp per target and arrival time; each pair is one pow and one exp.  Memory: 12 B per
+synapse (target, weight), static or plastic; per row 16 B, per target its recent spikes.
 Units: nA, ms.
 
 Another plastic rule (another library's, through synaptic_matrix.h, the C interface this file
@@ -57,7 +55,7 @@ ENDCOMMENT
 
 NEURON {
     POINT_PROCESS SynapticMatrix
-    RANGE plastic, tau_plus, tau_minus, A_plus, A_minus, mu, w0, probe, w_probe, handle
+    RANGE plastic, tau_plus, tau_minus, A_plus, A_minus, mu, w0, delay, probe, w_probe, handle
     THREADSAFE
 }
 
@@ -69,6 +67,7 @@ PARAMETER {
     A_minus = 0.01                  : lambda alpha
     mu = 0.4
     w0 = 0.001                      : reference weight of the power law (nA)
+    delay = 1 (ms)                  : d, of the rows' and the postsynaptic spikes' NetCons
     eps = 1e-6 (ms)                 : times closer than this are the same time (NEST's stdp eps)
     probe = -1                      : a synapse whose reported weight w_probe shows after every event
 }
@@ -141,9 +140,8 @@ VERBATIM
         SynapticMatrixData* m = matrix_of(handle);
         std::fill(m->kplus.begin(), m->kplus.end(), 0.0);
         std::fill(m->t_last.begin(), m->t_last.end(), -1e9);
-        std::fill(m->kminus.begin(), m->kminus.end(), 0.0);
-        std::fill(m->kminus_before.begin(), m->kminus_before.end(), 0.0);
-        std::fill(m->t_kminus.begin(), m->t_kminus.end(), -1e9);
+        std::fill(m->post.begin(), m->post.end(), PostHistory());
+        m->t_horizon = m->t_refresh = -1e300;
         if (m->rule && m->rule->reset) {
             m->rule->reset(m, m->rule_state);
         }
@@ -199,30 +197,9 @@ VERBATIM
         }
         m->is_plastic = plastic != 0;
         if (m->is_plastic) {
-            size_t n_targets = slots.size();
-            m->col.assign(n_targets + 1, 0);
-            for (int64_t k = 0; k < n; ++k) {
-                m->col[m->target[k] + 1] += 1;
-            }
-            for (size_t j = 0; j < n_targets; ++j) {
-                m->col[j + 1] += m->col[j];
-            }
-            m->by_target.resize(n);
-            m->pre_of.resize(n);
-            m->weight_at_pre = m->weight;
-            std::vector<int64_t> next(m->col.begin(), m->col.end() - 1);
-            for (int64_t r = 0; r < n_rows; ++r) {
-                for (int64_t k = m->row[r]; k < m->row[r + 1]; ++k) {
-                    int64_t e = next[m->target[k]]++;
-                    m->by_target[e] = (uint32_t) k;
-                    m->pre_of[e] = (int32_t) r;
-                }
-            }
             m->kplus.assign(n_rows, 0.0);
             m->t_last.assign(n_rows, -1e9);
-            m->kminus.assign(n_targets, 0.0);
-            m->kminus_before.assign(n_targets, 0.0);
-            m->t_kminus.assign(n_targets, -1e9);
+            m->post.assign(slots.size(), PostHistory());
         }
     }
 ENDVERBATIM
@@ -275,7 +252,7 @@ VERBATIM
        presynaptic spike, as NEST reports them) */
     {
         SynapticMatrixData* m = matrix_of(handle);
-        const std::vector<double>& w = m->is_plastic ? m->weight_at_pre : m->weight;
+        const std::vector<double>& w = m->weight;
         IvocVect* out = vector_arg(1);
         vector_resize(out, (int) w.size());
         std::copy(w.begin(), w.end(), vector_vec(out));
@@ -302,9 +279,6 @@ VERBATIM
                 hoc_execerror("SynapticMatrix.set_weights: position outside the matrix", 0);
             }
             m->weight[p] = val[k];
-            if (m->is_plastic) {
-                m->weight_at_pre[p] = val[k];
-            }
         }
     }
 ENDVERBATIM
@@ -316,7 +290,7 @@ VERBATIM
     {
         SynapticMatrixData* m = matrix_of(handle);
         if (probe >= 0 && (size_t) probe < m->weight.size()) {
-            w_probe = (m->is_plastic ? m->weight_at_pre : m->weight)[(size_t) probe];
+            w_probe = m->weight[(size_t) probe];
         }
     }
 ENDVERBATIM
@@ -338,55 +312,83 @@ VERBATIM
                 pending[m->slot[m->target[k]]] += m->weight[k];
             }
         } else {
+            double kp = m->kplus[r], t_last = m->t_last[r];
+            double lam = A_plus * pow(w0, 1 - mu);
             for (int64_t k = begin; k < end; ++k) {
                 int32_t j = m->target[k];
-                double km = (T - m->t_kminus[j] > eps)
-                    ? m->kminus[j] * exp(-(T - m->t_kminus[j]) / tau_minus)
-                    : m->kminus_before[j];
+                PostHistory& ph = m->post[j];
+                const PostSpike* s = ph.spikes.data();
+                size_t hi = ph.spikes.size();
+                while (hi > ph.first && s[hi - 1].meets >= T + eps) {
+                    --hi;                   /* kept already, but meets later arrivals */
+                }
                 double wk = m->weight[k];
-                wk = wk - A_minus * wk * km;
+                if (kp > 0) {
+                    size_t lo = hi;
+                    while (lo > ph.first && s[lo - 1].meets >= t_last + eps) {
+                        --lo;
+                    }
+                    for (size_t i = lo; i < hi; ++i) {
+                        double minus_dt = t_last - s[i].meets;
+                        if (minus_dt != 0) {
+                            wk = wk + lam * pow(wk, mu) * (kp * exp(minus_dt / tau_plus));
+                        }
+                    }
+                }
+                if (ph.t_k != T) {
+                    size_t i = hi;
+                    while (i > ph.first && T - s[i - 1].meets <= eps) {
+                        --i;
+                    }
+                    ph.k = i > ph.first ? s[i - 1].kminus * exp((s[i - 1].meets - T) / tau_minus)
+                                        : 0.0;
+                    ph.t_k = T;
+                }
+                wk = wk - A_minus * wk * ph.k;
                 if (wk < 0) {
                     wk = 0;
                 }
                 m->weight[k] = wk;
-                m->weight_at_pre[k] = wk;
                 pending[m->slot[j]] += wk;
             }
-            m->kplus[r] = m->kplus[r] * exp(-(T - m->t_last[r]) / tau_plus) + 1;
+            m->kplus[r] = kp * exp((t_last - T) / tau_plus) + 1;
             m->t_last[r] = T;
         }
     } else if (m->is_plastic) {
-        /* a postsynaptic spike of target j, arriving at T */
+        /* a postsynaptic spike of target j, fired at T - d: it meets arrivals at T + d */
         int64_t j = (int64_t) (-_args[0]) - 1;
-        m->kminus_before[j] = m->kminus[j] * exp(-(T - m->t_kminus[j]) / tau_minus);
-        m->kminus[j] = m->kminus_before[j] + 1;
-        m->t_kminus[j] = T;
-        double lam = A_plus * pow(w0, 1 - mu);
-        double dep = 1 - A_minus * m->kminus_before[j];
-        if (dep < 0) {
-            dep = 0;
+        PostHistory& ph = m->post[j];
+        double t_post = T + delay;
+        double km = 1;
+        if (!ph.spikes.empty()) {
+            const PostSpike& last = ph.spikes.back();
+            km = last.kminus * exp((last.meets - t_post) / tau_minus) + 1;
         }
-        for (int64_t e = m->col[j]; e < m->col[j + 1]; ++e) {
-            int32_t r = m->pre_of[e];
-            double kp = m->kplus[r];
-            if (kp <= 0) {
-                continue;                   /* its presynaptic neuron has not fired */
+        if (T >= m->t_refresh) {
+            /* the oldest last arrival of the rows that have fired; stale is safe (earlier) */
+            double oldest = T;
+            for (size_t r = 0; r < m->t_last.size(); ++r) {
+                if (m->kplus[r] > 0 && m->t_last[r] < oldest) {
+                    oldest = m->t_last[r];
+                }
             }
-            double& wk = m->weight[m->by_target[e]];
-            if (T - m->t_last[r] > eps) {
-                wk = wk + lam * pow(wk, mu) * kp * exp(-(T - m->t_last[r]) / tau_plus);
-            } else if (dep > 0) {
-                /* its presynaptic spike of this same time came first: redo in NEST's order */
-                double w_before = wk / dep;
-                double w_new = (w_before + lam * pow(w_before, mu) * (kp - 1)) * dep;
-                pending[m->slot[j]] += w_new - wk;
-                wk = w_new;
-                m->weight_at_pre[m->by_target[e]] = w_new;
-            }
+            m->t_horizon = oldest;
+            m->t_refresh = T + 50 * tau_plus;
         }
+        /* a spike no row needs: a later one is before every future arrival, and each row
+           that has fired arrived last after it */
+        while (ph.first + 1 < ph.spikes.size() &&
+               ph.spikes[ph.first + 1].meets < m->t_horizon - 2 * eps) {
+            ++ph.first;
+        }
+        if (ph.first > 32 && 2 * ph.first > ph.spikes.size()) {
+            ph.spikes.erase(ph.spikes.begin(), ph.spikes.begin() + ph.first);
+            ph.first = 0;
+        }
+        ph.spikes.push_back(PostSpike{t_post, km});
     }
     if (probe >= 0 && (size_t) probe < m->weight.size()) {
-        w_probe = (m->is_plastic ? m->weight_at_pre : m->weight)[(size_t) probe];
+        w_probe = m->weight[(size_t) probe];
     }
 ENDVERBATIM
 }

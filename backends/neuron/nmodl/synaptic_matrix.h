@@ -14,7 +14,7 @@
  * hands every event to the rule's receive() instead of running its own rule (NEST's power law),
  * transmission included; reset() is called at every initialisation, release() once, when the
  * matrix is deleted or another rule is attached.  The matrix's data below stay the matrix's:
- * a rule reads the layout and may change weight and weight_at_pre (what get_weights reports).
+ * a rule reads the layout and may change weight (what get_weights reports).
  *
  * (In a .mod file this is included inside VERBATIM: NMODL turns the mechanism's RANGE names and
  * t, dt, v, id into macros there, so no name below may be one of them.)
@@ -30,20 +30,34 @@ extern std::vector<double> pynn_hpc_pending;
 
 struct SynapticMatrixRule;
 
+/* a postsynaptic spike as the matrix's own rule keeps it: its time where it meets presynaptic
+   arrivals (t_post + 2 d, ms) and the target's Kminus right after it */
+struct PostSpike {
+    double meets;                           /* t_post + 2 d (ms) */
+    double kminus;
+};
+
+/* a target's spikes since the oldest last presynaptic arrival of any row that has fired
+   (spikes[first ..]), and its Kminus at the arrival time t_k (computed once per time) */
+struct PostHistory {
+    std::vector<PostSpike> spikes;
+    size_t first = 0;
+    double t_k = -1e300, k = 0.0;
+};
+
 /* One projection's synapses onto one thread's neurons (SynapticMatrix.mod) */
 struct SynapticMatrixData {
     bool is_plastic = false;                /* fixed by build() */
     std::vector<int64_t> row;               /* row r: synapses row[r] .. row[r+1]-1 */
     std::vector<int32_t> target;            /* per synapse: target (index into slot) */
-    std::vector<double> weight;             /* per synapse (nA) */
+    std::vector<double> weight;             /* per synapse (nA; plastic: as of its last
+                                               presynaptic spike, as NEST reports it) */
     std::vector<int32_t> slot;              /* per target: its receptor's slot */
-    /* plastic only */
-    std::vector<int64_t> col;               /* target j: entries col[j] .. col[j+1]-1 */
-    std::vector<uint32_t> by_target;        /* per entry: the synapse */
-    std::vector<int32_t> pre_of;            /* per entry: its row */
-    std::vector<double> weight_at_pre;      /* per synapse: w at its last presynaptic spike */
-    std::vector<double> kplus, t_last;      /* per row (the matrix's own rule) */
-    std::vector<double> kminus, kminus_before, t_kminus;    /* per target (the same) */
+    /* plastic only, the matrix's own rule */
+    std::vector<double> kplus, t_last;      /* per row: Kplus and the time of its last arrival */
+    std::vector<PostHistory> post;          /* per target */
+    double t_horizon = -1e300;              /* no row that has fired arrived last before this */
+    double t_refresh = -1e300;              /* when t_horizon is next computed */
     /* an attached rule (pynn_hpc_synaptic_matrix_attach) and its state, or null */
     const SynapticMatrixRule* rule = nullptr;
     void* rule_state = nullptr;

@@ -13,8 +13,8 @@ words at the receptor's LSB (kept in the matrix as nA, exact multiples of the LS
 spike (step) and 4.11 trace; per target a history of its last 16 spikes, the spike of the
 current step held back until every presynaptic spike of that step is done (as sPyNNaker orders
 them), and a xorshift state for the stochastic write-back (seeded per target).  The
-postsynaptic NetCons then have delay d (not 2 d): a presynaptic spike at t_pre arrives at
-t_pre + d, a postsynaptic one at t_post + d, each read back as its step.
+postsynaptic NetCons have delay d (as for the matrix's own rule): a presynaptic spike at t_pre
+arrives at t_pre + d, a postsynaptic one at t_post + d, each read back as its step.
 ENDCOMMENT
 
 NEURON {
@@ -90,7 +90,6 @@ static void spinnaker_receive(SynapticMatrixData* m, void* state, double T, doub
                               &decay_minus, sp->rounding, &sp->random[j]);
         double wk = stored * sp->lsb;
         m->weight[k] = wk;
-        m->weight_at_pre[k] = wk;
         pending[m->slot[j]] += wk;
     }
     sp->last_trace[r] = pl_add_spike((uint32_t) now, sp->last_pre[r], sp->last_trace[r],
