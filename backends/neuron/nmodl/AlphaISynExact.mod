@@ -64,6 +64,8 @@ ASSIGNED {
     decay
     h_step (ms)
     dt (ms)
+    drive_mean                      : the last mean of poisson_count, and exp(-mean)
+    drive_p0
 }
 
 INCLUDE "alpha_exact.inc"
@@ -71,6 +73,7 @@ INCLUDE "alpha_exact.inc"
 INITIAL {
     I = 0
     D = 0
+    drive_mean = -1
     propagators()
     random_setseq(drive_stream, 0)     : every run draws the same train (set_ids alone does not)
 VERBATIM
@@ -132,7 +135,11 @@ FUNCTION poisson_count(mean) {
         rest = rest - m
         u = random_uniform(drive_stream)
         k = 0
-        p = exp(-m)
+        if (m != drive_mean) {
+            drive_mean = m
+            drive_p0 = exp(-m)
+        }
+        p = drive_p0
         s = p
         while (u > s && p > 0) {
             k = k + 1

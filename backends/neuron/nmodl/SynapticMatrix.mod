@@ -43,7 +43,8 @@ kept is the weight as of the last presynaptic spike, the one NEST reports.  A hi
 the spikes that a row which has fired may still need (from the oldest T_last on).
 
 Cost per synapse event: the row's synapses are read in order; the target's trace is one
-exp per target and arrival time; each pair is one pow and one exp.  Memory: 12 B per
+exp per target and arrival time; each pair is one log and one exp (w^mu and the decay of
+Kplus in one exp: the same value to a few units in the last place).  Memory: 12 B per
 synapse (target, weight), static or plastic; per row 16 B, per target its recent spikes.
 Units: nA, ms.
 
@@ -313,7 +314,8 @@ VERBATIM
             }
         } else {
             double kp = m->kplus[r], t_last = m->t_last[r];
-            double lam = A_plus * pow(w0, 1 - mu);
+            /* lam w^mu Kplus exp(minus_dt/tau_plus) as one exp: lam Kplus exp(mu log w + ...) */
+            double lam_kp = A_plus * pow(w0, 1 - mu) * kp, tau_plus_inv = 1 / tau_plus;
             for (int64_t k = begin; k < end; ++k) {
                 int32_t j = m->target[k];
                 PostHistory& ph = m->post[j];
@@ -331,7 +333,7 @@ VERBATIM
                     for (size_t i = lo; i < hi; ++i) {
                         double minus_dt = t_last - s[i].meets;
                         if (minus_dt != 0) {
-                            wk = wk + lam * pow(wk, mu) * (kp * exp(minus_dt / tau_plus));
+                            wk = wk + lam_kp * exp(mu * log(wk) + minus_dt * tau_plus_inv);
                         }
                     }
                 }
