@@ -171,3 +171,20 @@ def test_targets_split_between_threads_are_caught(neuron_sim, capfd):
     with pytest.raises(RuntimeError):
         sim.run(100.0)
     assert "split a synaptic matrix's targets between threads" in capfd.readouterr().err
+
+
+def test_i_offset_set_after_creation_drives_the_cell(neuron_sim):
+    """A cell made with i_offset 0 has no IClamp (it would cost every step); setting i_offset
+    later makes one, and the cell then follows the same voltage as one made with it."""
+    sim = neuron_sim
+    sim.setup(timestep=0.1, min_delay=0.1, max_delay=1.0)
+    later = sim.Population(1, sim.IF_curr_alpha(**dict(P.NEURON, i_offset=0.0)))
+    made = sim.Population(1, sim.IF_curr_alpha(**dict(P.NEURON, i_offset=0.5)))
+    assert later[0]._cell.stim is None and made[0]._cell.stim is not None
+    later.set(i_offset=0.5)
+    assert later.get("i_offset") == pytest.approx(0.5)
+    for pop in (later, made):
+        pop.record("v")
+    sim.run(20.0)
+    v = [pop.get_data().segments[0].analogsignals[0].magnitude.ravel() for pop in (later, made)]
+    assert np.ptp(v[1]) > 1.0 and np.array_equal(v[0], v[1])
