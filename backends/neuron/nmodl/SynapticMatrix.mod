@@ -320,31 +320,33 @@ VERBATIM
                 int32_t j = m->target[k];
                 PostHistory& ph = m->post[j];
                 const PostSpike* s = ph.spikes.data();
-                size_t hi = ph.spikes.size();
-                while (hi > ph.first && s[hi - 1].meets >= T + eps) {
-                    --hi;                   /* kept already, but meets later arrivals */
-                }
-                double wk = m->weight[k];
-                if (kp > 0) {
-                    size_t lo = hi;
-                    while (lo > ph.first && s[lo - 1].meets >= t_last + eps) {
-                        --lo;
-                    }
-                    for (size_t i = lo; i < hi; ++i) {
-                        double minus_dt = t_last - s[i].meets;
-                        if (minus_dt != 0) {
-                            wk = wk + lam_kp * exp(mu * log(wk) + minus_dt * tau_plus_inv);
-                        }
-                    }
-                }
                 if (ph.t_k != T) {
+                    /* once per target and time: the spikes met by T, and Kminus before T */
+                    size_t hi = ph.spikes.size();
+                    while (hi > ph.first && s[hi - 1].meets >= T + eps) {
+                        --hi;               /* kept already, but meets later arrivals */
+                    }
                     size_t i = hi;
                     while (i > ph.first && T - s[i - 1].meets <= eps) {
                         --i;
                     }
                     ph.k = i > ph.first ? s[i - 1].kminus * exp((s[i - 1].meets - T) / tau_minus)
                                         : 0.0;
+                    ph.met = (uint32_t) hi;
                     ph.t_k = T;
+                }
+                double wk = m->weight[k];
+                if (kp > 0) {
+                    size_t lo = ph.met;
+                    while (lo > ph.first && s[lo - 1].meets >= t_last + eps) {
+                        --lo;
+                    }
+                    for (size_t i = lo; i < ph.met; ++i) {
+                        double minus_dt = t_last - s[i].meets;
+                        if (minus_dt != 0) {
+                            wk = wk + lam_kp * exp(mu * log(wk) + minus_dt * tau_plus_inv);
+                        }
+                    }
                 }
                 wk = wk - A_minus * wk * ph.k;
                 if (wk < 0) {
@@ -386,6 +388,7 @@ VERBATIM
         if (ph.first > 32 && 2 * ph.first > ph.spikes.size()) {
             ph.spikes.erase(ph.spikes.begin(), ph.spikes.begin() + ph.first);
             ph.first = 0;
+            ph.t_k = -1e300;                /* met counted the erased spikes */
         }
         ph.spikes.push_back(PostSpike{t_post, km});
     }

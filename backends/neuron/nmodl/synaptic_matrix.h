@@ -38,10 +38,11 @@ struct PostSpike {
 };
 
 /* a target's spikes since the oldest last presynaptic arrival of any row that has fired
-   (spikes[first ..]), and its Kminus at the arrival time t_k (computed once per time) */
+   (spikes[first ..]); at the arrival time t_k (computed once per target and time): its Kminus
+   k and how many of its spikes have been met (spikes[.. met]) */
 struct PostHistory {
     std::vector<PostSpike> spikes;
-    size_t first = 0;
+    uint32_t first = 0, met = 0;
     double t_k = -1e300, k = 0.0;
 };
 
