@@ -11,8 +11,8 @@ depend on the number of ranks.  Only one weight and one delay per
 projection (as on NEST): set individual values afterwards with
 ``Projection.set``.
 
-The pairs are handed over sorted by presynaptic neuron: the rows of the
-projection's synaptic matrices (:mod:`.projection`).
+The pairs are handed over as drawn; the projection's synaptic matrices
+(:mod:`.projection`) keep them in rows by presynaptic neuron.
 """
 import numpy as np
 
@@ -52,12 +52,11 @@ class FixedNumberPreConnector(_BulkConnector, pynn_connectors.FixedNumberPreConn
         pre, post = [], []
         for posts, idx in fixed_indegree_draws(n, n_pre, own, state):
             keep = local[posts]
-            pre.append(idx[keep].astype(np.int32).ravel())
-            post.append(np.repeat(posts[keep].astype(np.int32), n))
-        pre, post = np.concatenate(pre), np.concatenate(post)
-        # rows by presynaptic neuron; radix sort when indices fit 16 bits
-        order = np.argsort(pre.astype(np.uint16) if n_pre <= 1 << 16 else pre, kind="stable")
-        projection.connect_pairs(pre[order], post[order], weight, delay)
+            if not keep.all():
+                posts, idx = posts[keep], idx[keep]
+            pre.append(idx.astype(np.int32).ravel())
+            post.append(np.repeat(posts.astype(np.int32), n))
+        projection.connect_pairs(np.concatenate(pre), np.concatenate(post), weight, delay)
 
     def _without_replacement(self, projection, n, own, state, weight, delay):
         """n distinct sources per neuron; all of them first when n exceeds the candidates."""

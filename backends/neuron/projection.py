@@ -130,26 +130,24 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
         uniform = all(w.size == 1 for w in weights) and len({float(w) for w in weights}) == 1
         weight = weights[0].reshape(1) if uniform else np.concatenate(
             [np.broadcast_to(w, len(p)) for (p, _, _), w in zip(self._pending, weights)])
-        self._pending = []
-        if np.any(pre[1:] < pre[:-1]):              # rows by presynaptic neuron
-            order = np.argsort(pre.astype(np.uint16) if self.pre.size <= 1 << 16 else pre,
-                               kind="stable")
-            pre, post = pre[order], post[order]
-            if not uniform:
-                weight = weight[order]
+        self._pending = []                  # (the matrices sort by presynaptic neuron)
         present = np.bincount(post, minlength=self.post.size) > 0
         posts = np.flatnonzero(present)
-        target = (np.cumsum(present) - 1)[post]          # index into posts, without a sort
         threads = self._threads_of(posts)
-        for t in np.unique(threads):
-            if len(np.unique(threads)) == 1:
-                sel, ours = slice(None), posts
-            else:
-                sel = threads[target] == t
+        local_of = np.full(self.post.size, -1, dtype=np.int32)  # postsynaptic index -> target
+        if len(np.unique(threads)) == 1:
+            local_of[posts] = np.arange(len(posts), dtype=np.int32)
+            self._make_matrix(pre, local_of[post], posts, weight)
+        else:
+            thread_of = np.zeros(self.post.size, dtype=np.int16)
+            thread_of[posts] = threads
+            on = thread_of[post]
+            for t in np.unique(threads):
                 ours = posts[threads == t]
-            p, q = pre[sel], post[sel]
-            local = np.searchsorted(ours, q)
-            self._make_matrix(p, q, local, ours, weight if uniform else weight[sel])
+                local_of[ours] = np.arange(len(ours), dtype=np.int32)
+                sel = on == t
+                self._make_matrix(pre[sel], local_of[post[sel]], ours,
+                                  weight if uniform else weight[sel])
         if simulator.state.parallel_context.nthread() > 1:
             self._thread_check = h.FInitializeHandler(0, self._check_threads)
 
@@ -164,7 +162,7 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
                     "split a synaptic matrix's targets between threads; set the partition "
                     "(ParallelContext.partition) before creating projections")
 
-    def _make_matrix(self, pre, post, target, posts, weight):
+    def _make_matrix(self, pre, target, posts, weight):
         cells = [self._cell(j) for j in posts]
         receptors = [self._receptor(c) for c in cells]
         for syn in receptors:
@@ -178,7 +176,7 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
                      h.Vector([float(s.slot) for s in receptors]))
         pc = simulator.state.parallel_context
         gids = np.asarray(self.pre.all_cells, dtype=np.int64)
-        for row in pre[np.flatnonzero(np.diff(pre, prepend=-1))]:      # pre is sorted
+        for row in np.flatnonzero(np.bincount(pre)):
             nc = pc.gid_connect(int(gids[row]), matrix)
             nc.weight[0] = float(row)
             nc.delay = self._delay

@@ -79,6 +79,7 @@ ASSIGNED {
 }
 
 VERBATIM
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -153,8 +154,9 @@ ENDVERBATIM
 
 PROCEDURE build() {
 VERBATIM
-    /* build(rows, targets, weights, slots): synapse k goes from row rows[k] (non-decreasing)
-       to target targets[k] (< len(slots)) with weight weights[k] (or weights[0] for all) */
+    /* build(rows, targets, weights, slots): synapse k goes from row rows[k] to target
+       targets[k] (< len(slots)) with weight weights[k] (or weights[0] for all); the matrix
+       keeps them by row, in the given order within a row (a counting sort, O(n)) */
     {
         SynapticMatrixData* m = matrix_of(handle);
         IvocVect* rows_v = vector_arg(1);
@@ -172,29 +174,35 @@ VERBATIM
         if (n >= (int64_t) 1 << 32) {
             hoc_execerror("SynapticMatrix.build: more than 2^32 synapses in one matrix", 0);
         }
-        int64_t n_rows = n ? (int64_t) rows[n - 1] + 1 : 0;
+        int64_t n_rows = 0;
+        for (int64_t k = 0; k < n; ++k) {
+            int64_t j = (int64_t) targets[k];
+            if (rows[k] < 0 || rows[k] >= 2147483647.0) {
+                hoc_execerror("SynapticMatrix.build: a row outside 0 .. 2^31-1", 0);
+            }
+            if (j < 0 || j >= (int64_t) slots.size()) {
+                hoc_execerror("SynapticMatrix.build: target outside the list of slots", 0);
+            }
+            n_rows = std::max(n_rows, (int64_t) rows[k] + 1);
+        }
         m->row.assign(n_rows + 1, 0);
+        for (int64_t k = 0; k < n; ++k) {
+            m->row[(int64_t) rows[k] + 1] += 1;
+        }
+        for (int64_t r = 0; r < n_rows; ++r) {
+            m->row[r + 1] += m->row[r];
+        }
         m->target.resize(n);
         m->weight.resize(n);
         m->slot.resize(slots.size());
         for (size_t j = 0; j < slots.size(); ++j) {
             m->slot[j] = (int32_t) slots[j];
         }
+        std::vector<int64_t> next(m->row.begin(), m->row.end() - 1);
         for (int64_t k = 0; k < n; ++k) {
-            int64_t r = (int64_t) rows[k];
-            if (r < 0 || (k > 0 && r < (int64_t) rows[k - 1])) {
-                hoc_execerror("SynapticMatrix.build: rows must be non-negative and sorted", 0);
-            }
-            int64_t j = (int64_t) targets[k];
-            if (j < 0 || j >= (int64_t) slots.size()) {
-                hoc_execerror("SynapticMatrix.build: target outside the list of slots", 0);
-            }
-            m->row[r + 1] += 1;
-            m->target[k] = (int32_t) j;
-            m->weight[k] = weights[n_weights == 1 ? 0 : k];
-        }
-        for (int64_t r = 0; r < n_rows; ++r) {
-            m->row[r + 1] += m->row[r];
+            int64_t at = next[(int64_t) rows[k]]++;
+            m->target[at] = (int32_t) targets[k];
+            m->weight[at] = weights[n_weights == 1 ? 0 : k];
         }
         m->is_plastic = plastic != 0;
         if (m->is_plastic) {
