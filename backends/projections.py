@@ -245,6 +245,8 @@ def fixed_indegree_draws(n, n_pre, own, state):
         u = state.random_sample((len(posts), n))
         excluded = own[posts] >= 0
         high = n_pre - excluded
-        idx = np.minimum((u * high[:, None]).astype(np.int64), (high - 1)[:, None])
+        u *= high[:, None]                  # (in place, and indices in 32 bits: the same values)
+        idx = u.astype(np.int64 if n_pre >= 1 << 31 else np.int32)
+        np.minimum(idx, (high - 1)[:, None], out=idx, casting="unsafe")
         idx += excluded[:, None] & (idx >= own[posts][:, None])
         yield posts, idx

@@ -41,7 +41,7 @@ class FixedNumberPreConnector(_BulkConnector, pynn_connectors.FixedNumberPreConn
             return self._without_replacement(projection, n, own, state, weight, delay)
         pre, post = [], []
         for posts, idx in fixed_indegree_draws(n, n_pre, own, state):
-            pre.append(idx.astype(np.int32).ravel())
+            pre.append(idx.astype(np.int32, copy=False).ravel())
             post.append(np.repeat(posts.astype(np.int32), n))
         projection.connect_pairs(np.concatenate(pre) if pre else np.array([], np.int32),
                                  np.concatenate(post) if post else np.array([], np.int32),

@@ -54,7 +54,7 @@ class FixedNumberPreConnector(_BulkConnector, pynn_connectors.FixedNumberPreConn
             keep = local[posts]
             if not keep.all():
                 posts, idx = posts[keep], idx[keep]
-            pre.append(idx.astype(np.int32).ravel())
+            pre.append(idx.astype(np.int32, copy=False).ravel())
             post.append(np.repeat(posts.astype(np.int32), n))
         projection.connect_pairs(np.concatenate(pre), np.concatenate(post), weight, delay)
 
