@@ -188,3 +188,36 @@ def test_i_offset_set_after_creation_drives_the_cell(neuron_sim):
     sim.run(20.0)
     v = [pop.get_data().segments[0].analogsignals[0].magnitude.ravel() for pop in (later, made)]
     assert np.ptp(v[1]) > 1.0 and np.array_equal(v[0], v[1])
+
+
+@pytest.mark.parametrize("v_init", [-70.0, -45.0], ids=["below", "above-threshold"])
+def test_threshold_reset_is_pynns_reset_refrac(neuron_sim, v_init):
+    """ThresholdReset (the check in the step) against PyNN's ResetRefrac (a WATCH): the same
+    spike times and the same membrane potential at every step, a cell that starts above the
+    threshold included (it fires only after it has gone below, as with the WATCH)."""
+    from neuron import h
+    neuron_sim.setup(timestep=0.1, min_delay=0.1, max_delay=1.0)
+    results = []
+    for mechanism in (h.ResetRefrac, h.ThresholdReset):
+        sec = h.Section(name=mechanism.hname())
+        sec.L, sec.diam = 100, 1000 / np.pi
+        sec.insert("pas")
+        sec(0.5).pas.g, sec(0.5).pas.e = 1e-4, -65.0
+        reset = mechanism(sec(0.5))
+        reset.vthresh, reset.vreset, reset.trefrac = -50.0, -60.0, 2.0
+        stim = h.IClamp(sec(0.5))
+        stim.delay, stim.dur = 0, 1e9
+        amps = h.Vector(np.repeat([0.0, 4.0, 0.5, 8.0], 100))      # nA, 10 ms each
+        amps.play(stim._ref_amp, 0.1)
+        spikes, v = h.Vector(), h.Vector()
+        nc = h.NetCon(reset, None)
+        nc.record(spikes)
+        v.record(sec(0.5)._ref_v)
+        h.finitialize(v_init)
+        while h.t < 40.0 - 1e-9:
+            h.fadvance()
+        results.append((spikes.as_numpy().copy(), v.as_numpy().copy()))
+        del nc, amps, stim, reset, sec
+    (s_a, v_a), (s_b, v_b) = results
+    assert len(s_a) > 3 and np.array_equal(s_a, s_b)
+    assert np.array_equal(v_a, v_b)

@@ -1,7 +1,8 @@
 """Cell types on NEURON: IF_curr_alpha with exact alpha synapses, and Poisson drive sources.
 
-``IF_curr_alpha`` is PyNN's integrate-and-fire section (``pas`` leak,
-``ResetRefrac`` threshold/reset/refractory clamp, ``IClamp`` for a non-zero ``i_offset``)
+``IF_curr_alpha`` is PyNN's integrate-and-fire section (``pas`` leak, threshold, reset and
+refractory clamp: PyNN's ``ResetRefrac`` checked in the step instead of by a WATCH,
+``ThresholdReset``; ``IClamp`` for a non-zero ``i_offset``)
 with PyNN's ``AlphaISyn`` (a queue of at most 1000 events, the rest dropped
 silently) replaced by ``AlphaISynExact`` (nmodl/AlphaISynExact.mod): two state
 variables per synapse, O(1) per event and per step, any input rate.  The
@@ -44,11 +45,21 @@ class ExactAlphaIF(pynn_cells.StandardIFStandardReceptors):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)     # (no attribute may be set before this)
         self.extra_synapses = []              # plastic synapses and extra drives of projections
-        self.rec.delay = RECORDING_DELAY
+        self._check_in_the_step()
         if self.stim.amp == 0:
             # PyNN's IClamp for i_offset costs every step even at 0 nA (5 % of the network's
             # simulation): it is made when a non-zero i_offset is set
             self.stim = None
+
+    def _check_in_the_step(self):
+        """PyNN's ResetRefrac replaced by ThresholdReset (the same, without a WATCH)."""
+        old = self.spike_reset
+        new = h.ThresholdReset(0.5, sec=self)
+        for name in ("vthresh", "vreset", "vspike", "trefrac"):
+            setattr(new, name, getattr(old, name))
+        self.spike_reset = self.source = new
+        self.rec = h.NetCon(self.source, None)
+        self.rec.delay = RECORDING_DELAY
 
     def _get_i_offset(self):
         return self.stim.amp if self.stim is not None else 0.0
