@@ -49,10 +49,18 @@ PARAMETER {
 }
 
 VERBATIM
+#include <cmath>
 #include <vector>
 /* weight (nA) arriving in the current step at each slot (written by SynapticMatrix.mod);
    slots are only added while building the network */
 std::vector<double> pynn_hpc_pending;
+
+/* per thread: the distribution function of the first drive mean it meets (poisson_count) */
+struct PoissonSums {
+    double mean = -1;
+    std::vector<double> cdf;
+};
+static thread_local PoissonSums poisson_sums;
 ENDVERBATIM
 
 ASSIGNED {
@@ -64,8 +72,6 @@ ASSIGNED {
     decay
     h_step (ms)
     dt (ms)
-    drive_mean                      : the last mean of poisson_count, and exp(-mean)
-    drive_p0
 }
 
 INCLUDE "alpha_exact.inc"
@@ -73,7 +79,6 @@ INCLUDE "alpha_exact.inc"
 INITIAL {
     I = 0
     D = 0
-    drive_mean = -1
     propagators()
     random_setseq(drive_stream, 0)     : every run draws the same train (set_ids alone does not)
 VERBATIM
@@ -95,7 +100,7 @@ VERBATIM
     if (slot >= 0) {
         double& arrived = pynn_hpc_pending[(size_t) slot];
         if (arrived != 0) {
-            D = D + arrived * exp(1.0) / tau;
+            D = D + arrived * M_E / tau;
             arrived = 0;
         }
     }
@@ -117,39 +122,56 @@ PROCEDURE advance() {
     propagate()
     if (drive_rate > 0 && t > drive_start && t <= drive_stop) {
         n = poisson_count(drive_rate*h_step*0.001)
-        D = D + n*drive_weight*exp(1)/tau
+VERBATIM
+        D = D + _ln * drive_weight * M_E / tau;     /* M_E: exp(1), without a call per step */
+ENDVERBATIM
     }
 }
 
 FUNCTION poisson_count(mean) {
     : Poisson count with this mean: inversion of the distribution function with one
-    : uniform draw (O(mean) work), in chunks of 100 so that exp(-mean) never underflows
-    LOCAL u, p, s, k, m, rest
-    poisson_count = 0
-    rest = mean
+    : uniform draw, in chunks of 100 so that exp(-mean) never underflows.  The distribution
+    : function is summed as p_k = p_(k-1) mean/k; for the first mean a thread meets, the sums
+    : are kept (the same numbers, so the same counts) and searched without a division.
+VERBATIM
+    double count = 0, rest = _lmean;
     while (rest > 0) {
-        m = rest
-        if (m > 100) {
-            m = 100
+        double m = rest > 100 ? 100 : rest;
+        rest -= m;
+        double u = nrnran123_uniform(drive_stream);
+        PoissonSums& sums = poisson_sums;
+        if (sums.mean < 0) {
+            sums.mean = m;
+            double p = exp(-m), s = p;
+            sums.cdf.assign(1, s);
+            for (int k = 1; p > 0; ++k) {
+                p = p * m / k;
+                s = s + p;
+                sums.cdf.push_back(s);      /* the last: where p is 0 and the search stops */
+            }
         }
-        rest = rest - m
-        u = random_uniform(drive_stream)
-        k = 0
-        if (m != drive_mean) {
-            drive_mean = m
-            drive_p0 = exp(-m)
+        int k = 0;
+        if (sums.mean == m) {
+            int last = (int) sums.cdf.size() - 1;
+            while (k < last && u > sums.cdf[k]) {
+                ++k;
+            }
+        } else {
+            double p = exp(-m), s = p;
+            while (u > s && p > 0) {
+                k = k + 1;
+                p = p * m / k;
+                s = s + p;
+            }
         }
-        p = drive_p0
-        s = p
-        while (u > s && p > 0) {
-            k = k + 1
-            p = p*m/k
-            s = s + p
-        }
-        poisson_count = poisson_count + k
+        count += k;
     }
+    _lpoisson_count = count;
+ENDVERBATIM
 }
 
 NET_RECEIVE(w (nA)) {
-    D = D + w*exp(1)/tau
+VERBATIM
+    D = D + _args[0] * M_E / tau;
+ENDVERBATIM
 }

@@ -58,18 +58,19 @@ INITIAL {
 
 BEFORE BREAKPOINT {
 VERBATIM
-    /* t is the step's midpoint here; the potential is still the one at its start */
+    /* t is the step's midpoint here; v, read above from the node, is still the potential at
+       the start of the step; NODEV(_nd) writes the node */
     if (above < 0) {
         if (t > 0) {
-            above = NODEV(_nd) > vthresh;       /* the first step: no crossing yet */
+            above = v > vthresh;                /* the first step: no crossing yet */
         }
         return;
     }
     if (g > 0 && t_release <= t) {
-        NODEV(_nd) = vreset;
+        NODEV(_nd) = v = vreset;
         g = 0;
     }
-    if (NODEV(_nd) <= vthresh) {
+    if (v <= vthresh) {
         above = 0;
     } else if (!above) {
         double t0 = t - 0.5 * dt;
