@@ -17,12 +17,12 @@ COSTS = {
         "per_connection_b": 34.33,
     },
     "neuron": {
-        "measured": "2026-11-26, NEURON 9.0.2 (synaptic matrices, plastic ones with the reported "
-                    "weight, no indices kept in Python), PyNN 0.13.0, 1 thread, 2-core/24 GB x86_64; "
-                    "five of the seven sizes (not 0.5/1 and 1/0.5); worst error of the fit 5.6 %",
-        "base_mb": 185.8,
+        "measured": "2026-12-08, NEURON 9.0.2 (synaptic matrices: 12 B per synapse, static or "
+                    "plastic), PyNN 0.13.0, 1 thread, 2-core/24 GB x86_64; the seven sizes "
+                    "(1.3 M to 127 M connections, 3,299 MB there); worst error of the fit 1.9 %",
+        "base_mb": 109.5,
         "per_neuron_kb": 9.9,
-        "per_connection_b": 43.58,
+        "per_connection_b": 25.54,
     },
     "brian2": {
         "measured": "2026-12-07, Brian2 2.9.0 runtime (Cython), PyNN 0.13.0, 1 thread, 2-core/"
