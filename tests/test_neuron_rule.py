@@ -120,3 +120,17 @@ def test_same_time_events_in_either_order_give_nests_result(neuron_sim, bin_queu
     (w_a, D_a), (w_b, D_b) = results
     assert w_a == pytest.approx(ref[1:], rel=1e-12) and w_b == pytest.approx(ref[1:], rel=1e-12)
     assert D_a == pytest.approx(D_b, rel=1e-12) and D_a != 0
+
+
+def test_long_silences_keep_what_the_rule_needs_on_neuron(nest_sim, neuron_sim):
+    """The matrix keeps a target's spikes only as long as a row that has fired may still need
+    them: a presynaptic neuron silent for 3 s while its target fires at 50 Hz, then both
+    firing for 3 s more (the history is pruned and compacted on the way); every weight as
+    the reference's and NEST's."""
+    rng = np.random.default_rng(7)
+    post = poisson_train(rng, 50.0, 6000.0)
+    pre = np.concatenate([[5.0, 7.0], 3000.0 + poisson_train(rng, 10.0, 3000.0)])
+    on_nest, on_neuron = both(nest_sim, neuron_sim, pre, post, delay=1.5)
+    assert len(post) > 200 and len(on_neuron["weights"]) == len(pre) > 20
+    np.testing.assert_allclose(on_neuron["weights"], on_neuron["reference"], rtol=RTOL)
+    np.testing.assert_allclose(on_neuron["weights"], on_nest["weights"], rtol=RTOL)
