@@ -80,8 +80,7 @@ class OneToOneConnector(_BulkConnector, pynn_connectors.OneToOneConnector):
         local = np.flatnonzero(projection.post._mask_local)
         if not projection.is_drive:
             return projection.connect_pairs(local, local, weight, delay)
-        for j in local:
-            projection.connect_drive(j, j, weight, delay, runcontrol.seed())
+        projection.connect_drive(local, local, weight, delay, runcontrol.seed())
 
 
 class AllToAllConnector(_BulkConnector, pynn_connectors.AllToAllConnector):

@@ -190,25 +190,28 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
         self._matrices.append(matrix)
         self._matrix_posts.append(posts)
 
-    def connect_drive(self, pre_index, post_index, weight, delay, seed):
-        """The Poisson source ``pre_index`` drives ``post_index`` from inside its synapse."""
-        cell = self._cell(post_index)
-        syn = self._receptor(cell)
-        if not hasattr(syn, "drive_rate"):
-            raise NotImplementedError("the Poisson drive needs pynn_hpc's IF_curr_alpha")
-        if syn.drive_rate > 0:      # this receptor already has a drive: give it another synapse
-            syn = cell.add_synapse(h.AlphaISynExact, syn.tau)
-        source = self.pre.all_cells[pre_index]
+    def connect_drive(self, pre_indices, post_indices, weight, delay, seed):
+        """Each Poisson source ``pre_indices[k]`` drives ``post_indices[k]`` from inside its
+        synapse."""
+        source_ids = [self.pre.all_cells[i] for i in pre_indices]
         parent = getattr(self.pre, "grandparent", self.pre)
-        p = drive_parameters(parent, [parent.id_to_index(source)])
-        syn.drive_rate = p["rate"][0]
-        syn.drive_weight = weight
-        syn.drive_start = p["start"][0] + delay
-        syn.drive_stop = p["start"][0] + p["duration"][0] + delay
-        syn.drive_stream.set_ids(int(seed), int(source), 17)
-        self._drives.append(syn)
-        self._drive_delays.append(delay)
-        self._drive_pairs.append((pre_index, post_index))
+        p = drive_parameters(parent, [parent.id_to_index(s) for s in source_ids])
+        for k, (pre_index, post_index, source) in enumerate(zip(pre_indices, post_indices,
+                                                                source_ids)):
+            cell = self._cell(post_index)
+            syn = self._receptor(cell)
+            if not hasattr(syn, "drive_rate"):
+                raise NotImplementedError("the Poisson drive needs pynn_hpc's IF_curr_alpha")
+            if syn.drive_rate > 0:  # this receptor already has a drive: give it another synapse
+                syn = cell.add_synapse(h.AlphaISynExact, syn.tau)
+            syn.drive_rate = p["rate"][k]
+            syn.drive_weight = weight
+            syn.drive_start = p["start"][k] + delay
+            syn.drive_stop = p["start"][k] + p["duration"][k] + delay
+            syn.drive_stream.set_ids(int(seed), int(source), 17)
+            self._drives.append(syn)
+            self._drive_delays.append(delay)
+            self._drive_pairs.append((pre_index, post_index))
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
                             location_selector=None, **connection_parameters):

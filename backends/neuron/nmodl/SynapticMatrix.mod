@@ -82,6 +82,7 @@ VERBATIM
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "synaptic_matrix.h"       /* this directory, on the include path */
@@ -144,6 +145,7 @@ VERBATIM
         std::fill(m->t_last.begin(), m->t_last.end(), -1e9);
         std::fill(m->post.begin(), m->post.end(), PostHistory());
         m->t_horizon = m->t_refresh = -1e300;
+        m->arrived.clear();
         if (m->rule && m->rule->reset) {
             m->rule->reset(m, m->rule_state);
         }
@@ -256,6 +258,7 @@ ENDVERBATIM
 }
 
 PROCEDURE get_weights() {
+    deliver()
 VERBATIM
     /* get_weights(out): every weight, in the order of build (plastic: as of the last
        presynaptic spike, as NEST reports them) */
@@ -270,6 +273,7 @@ ENDVERBATIM
 }
 
 PROCEDURE set_weights() {
+    deliver()
 VERBATIM
     /* set_weights(positions, values): weight[positions[k]] = values[k] */
     {
@@ -305,67 +309,91 @@ VERBATIM
 ENDVERBATIM
 }
 
+BEFORE BREAKPOINT {
+    deliver()
+}
+
+PROCEDURE deliver() {
+VERBATIM
+    /* the presynaptic spikes that arrived since the last call (this step's, as NET_RECEIVE
+       queued them), in the order of their time and row: the weights each target receives
+       are then added in one order whatever the order of the events (MPI, threads) */
+    SynapticMatrixData* m = matrix_of(handle);
+    if (!m->arrived.empty()) {
+        double* pending = pynn_hpc_pending.data();
+        std::sort(m->arrived.begin(), m->arrived.end());
+        for (const std::pair<double, int64_t>& a : m->arrived) {
+            double T = a.first;
+            int64_t r = a.second;
+            int64_t begin = m->row[r], end = m->row[r + 1];
+            if (!m->is_plastic) {
+                for (int64_t k = begin; k < end; ++k) {
+                    pending[m->slot[m->target[k]]] += m->weight[k];
+                }
+            } else {
+                double kp = m->kplus[r], t_last = m->t_last[r];
+                /* lam w^mu Kplus exp(minus_dt/tau_plus) as one exp: lam Kplus exp(mu log w + ...) */
+                double lam_kp = A_plus * pow(w0, 1 - mu) * kp, tau_plus_inv = 1 / tau_plus;
+                for (int64_t k = begin; k < end; ++k) {
+                    int32_t j = m->target[k];
+                    PostHistory& ph = m->post[j];
+                    const PostSpike* s = ph.spikes.data();
+                    if (ph.t_k != T) {
+                        /* once per target and time: the spikes met by T, and Kminus before T */
+                        size_t hi = ph.spikes.size();
+                        while (hi > ph.first && s[hi - 1].meets >= T + eps) {
+                            --hi;               /* kept already, but meets later arrivals */
+                        }
+                        size_t i = hi;
+                        while (i > ph.first && T - s[i - 1].meets <= eps) {
+                            --i;
+                        }
+                        ph.k = i > ph.first ? s[i - 1].kminus * exp((s[i - 1].meets - T) / tau_minus)
+                                            : 0.0;
+                        ph.met = (uint32_t) hi;
+                        ph.t_k = T;
+                    }
+                    double wk = m->weight[k];
+                    if (kp > 0) {
+                        size_t lo = ph.met;
+                        while (lo > ph.first && s[lo - 1].meets >= t_last + eps) {
+                            --lo;
+                        }
+                        for (size_t i = lo; i < ph.met; ++i) {
+                            double minus_dt = t_last - s[i].meets;
+                            if (minus_dt != 0) {
+                                wk = wk + lam_kp * exp(mu * log(wk) + minus_dt * tau_plus_inv);
+                            }
+                        }
+                    }
+                    wk = wk - A_minus * wk * ph.k;
+                    if (wk < 0) {
+                        wk = 0;
+                    }
+                    m->weight[k] = wk;
+                    pending[m->slot[j]] += wk;
+                }
+                m->kplus[r] = kp * exp((t_last - T) / tau_plus) + 1;
+                m->t_last[r] = T;
+            }
+        }
+        m->arrived.clear();
+        if (probe >= 0 && (size_t) probe < m->weight.size()) {
+            w_probe = m->weight[(size_t) probe];
+        }
+    }
+ENDVERBATIM
+}
+
 NET_RECEIVE(w) {
 VERBATIM
     SynapticMatrixData* m = matrix_of(handle);
     double T = t;
-    double* pending = pynn_hpc_pending.data();
     if (m->rule) {
-        m->rule->receive(m, m->rule_state, T, _args[0], pending);
+        m->rule->receive(m, m->rule_state, T, _args[0], pynn_hpc_pending.data());
     } else if (_args[0] >= 0) {
-        /* a presynaptic spike of row r, arriving at T */
-        int64_t r = (int64_t) _args[0];
-        int64_t begin = m->row[r], end = m->row[r + 1];
-        if (!m->is_plastic) {
-            for (int64_t k = begin; k < end; ++k) {
-                pending[m->slot[m->target[k]]] += m->weight[k];
-            }
-        } else {
-            double kp = m->kplus[r], t_last = m->t_last[r];
-            /* lam w^mu Kplus exp(minus_dt/tau_plus) as one exp: lam Kplus exp(mu log w + ...) */
-            double lam_kp = A_plus * pow(w0, 1 - mu) * kp, tau_plus_inv = 1 / tau_plus;
-            for (int64_t k = begin; k < end; ++k) {
-                int32_t j = m->target[k];
-                PostHistory& ph = m->post[j];
-                const PostSpike* s = ph.spikes.data();
-                if (ph.t_k != T) {
-                    /* once per target and time: the spikes met by T, and Kminus before T */
-                    size_t hi = ph.spikes.size();
-                    while (hi > ph.first && s[hi - 1].meets >= T + eps) {
-                        --hi;               /* kept already, but meets later arrivals */
-                    }
-                    size_t i = hi;
-                    while (i > ph.first && T - s[i - 1].meets <= eps) {
-                        --i;
-                    }
-                    ph.k = i > ph.first ? s[i - 1].kminus * exp((s[i - 1].meets - T) / tau_minus)
-                                        : 0.0;
-                    ph.met = (uint32_t) hi;
-                    ph.t_k = T;
-                }
-                double wk = m->weight[k];
-                if (kp > 0) {
-                    size_t lo = ph.met;
-                    while (lo > ph.first && s[lo - 1].meets >= t_last + eps) {
-                        --lo;
-                    }
-                    for (size_t i = lo; i < ph.met; ++i) {
-                        double minus_dt = t_last - s[i].meets;
-                        if (minus_dt != 0) {
-                            wk = wk + lam_kp * exp(mu * log(wk) + minus_dt * tau_plus_inv);
-                        }
-                    }
-                }
-                wk = wk - A_minus * wk * ph.k;
-                if (wk < 0) {
-                    wk = 0;
-                }
-                m->weight[k] = wk;
-                pending[m->slot[j]] += wk;
-            }
-            m->kplus[r] = kp * exp((t_last - T) / tau_plus) + 1;
-            m->t_last[r] = T;
-        }
+        /* a presynaptic spike of row r, arriving at T: delivered with the step's others */
+        m->arrived.push_back(std::make_pair(T, (int64_t) _args[0]));
     } else if (m->is_plastic) {
         /* a postsynaptic spike of target j, fired at T - d: it meets arrivals at T + d */
         int64_t j = (int64_t) (-_args[0]) - 1;

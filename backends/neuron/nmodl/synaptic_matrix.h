@@ -23,6 +23,7 @@
 #define PYNN_HPC_SYNAPTIC_MATRIX_H
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 /* per receptor slot: weight (nA) arriving in the current step (defined in AlphaISynExact.mod) */
@@ -59,6 +60,9 @@ struct SynapticMatrixData {
     std::vector<PostHistory> post;          /* per target */
     double t_horizon = -1e300;              /* no row that has fired arrived last before this */
     double t_refresh = -1e300;              /* when t_horizon is next computed */
+    /* presynaptic spikes (time, row) received and not yet delivered (the matrix's own rule
+       and static matrices: delivered in time and row order once per step) */
+    std::vector<std::pair<double, int64_t>> arrived;
     /* an attached rule (pynn_hpc_synaptic_matrix_attach) and its state, or null */
     const SynapticMatrixRule* rule = nullptr;
     void* rule_state = nullptr;
