@@ -8,7 +8,7 @@ the check is a plain comparison in the mechanism's loop over its instances, at t
 point of the step (before anything is integrated, on the potential at the start of the
 step), with the same result, on NEURON's fixed step only (as the backend):
 
- * v > vthresh at the start of a step beginning at t0, having been at or below it at the
+ * v > vthresh at the start of a step beginning at t0 (on the grid: k dt), having been at or below it at the
    start of the step before (a crossing; as a WATCH, which is first evaluated at the first
    step: a cell that starts above the threshold fires only after it has gone below): a
    spike at t0 (net_event), v is set to vreset and clamped there by the conductance g_on;
@@ -56,6 +56,10 @@ INITIAL {
     above = -1
 }
 
+VERBATIM
+#include <cmath>
+ENDVERBATIM
+
 BEFORE BREAKPOINT {
 VERBATIM
     /* t is the step's midpoint here; v, read above from the node, is still the potential at
@@ -73,7 +77,9 @@ VERBATIM
     if (v <= vthresh) {
         above = 0;
     } else if (!above) {
-        double t0 = t - 0.5 * dt;
+        /* on the grid: a thread's t is a sum of half steps, reset at each spike exchange
+           under MPI, so t - dt/2 differs between layouts in the last bits */
+        double t0 = std::nearbyint(t / dt - 0.5) * dt;
         above = 1;
         NODEV(_nd) = vreset;
         g = g_on;
