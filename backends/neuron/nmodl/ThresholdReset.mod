@@ -16,7 +16,8 @@ step), with the same result, on NEURON's fixed step only (as the backend):
    t0 + trefrac (when ResetRefrac's self-event would be delivered).
 
 Nothing happens when NEURON computes the currents outside a step (at t = 0 in
-finitialize).
+finitialize, and at the start of a run under MPI with threads), where t is on the grid, not
+a step's midpoint.
 
 Units: mV, nA, uS, ms.
 ENDCOMMENT
@@ -62,12 +63,16 @@ ENDVERBATIM
 
 BEFORE BREAKPOINT {
 VERBATIM
-    /* t is the step's midpoint here; v, read above from the node, is still the potential at
-       the start of the step; NODEV(_nd) writes the node */
+    /* In a step, t is the step's midpoint here; v, read above from the node, is still the
+       potential at the start of the step; NODEV(_nd) writes the node.  NEURON also computes
+       the currents outside a step (at t = 0 in finitialize, and between the runs of a
+       ParallelContext with threads and MPI): t is then on the grid, and nothing happens. */
+    double steps = t / dt;
+    if (std::fabs(steps - std::floor(steps) - 0.5) > 1e-6) {
+        return;
+    }
     if (above < 0) {
-        if (t > 0) {
-            above = v > vthresh;                /* the first step: no crossing yet */
-        }
+        above = v > vthresh;                    /* the first step: no crossing yet */
         return;
     }
     if (g > 0 && t_release <= t) {
