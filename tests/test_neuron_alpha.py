@@ -4,9 +4,9 @@ Identical Poisson input trains on the 0.1 ms grid (excitatory at weight J_drive 
 inhibitory at JI = -0.228 nA, delay 1.5 ms) drive one neuron with the seed's parameters:
 on NEST through spike generators with multiplicities, on NEURON through the backend's
 PyNN API (one SpikeSourceArray per spike of a step).  The membrane potentials on the
-grid must agree within 0.01 mV and the spike times exactly (within one step).  The one
-sample allowed to differ is the spike's own step, where NEST records the reset and NEURON
-the potential that crossed the threshold.
+grid must agree within 0.01 mV and the spike times exactly (within one step).  The samples
+at the spikes' own steps are left out of the potentials' comparison (both simulators record
+the reset there; PyNN's alpha synapse, compared below, fires at other times).
 
 Rates: the network's drive (20.9 kHz), and twice the network's peak input rate, taken as
 its drive plus CE = 9000 excitatory synapses at 40 Hz (the seed's bursty scale-1 runs reach
