@@ -332,7 +332,8 @@ VERBATIM
                 }
             } else {
                 double kp = m->kplus[r], t_last = m->t_last[r];
-                /* lam w^mu Kplus exp(minus_dt/tau_plus) as one exp: lam Kplus exp(mu log w + ...) */
+                /* lam w^mu Kplus exp(minus_dt/tau_plus) as one exp:
+                   lam Kplus exp(mu log w + minus_dt/tau_plus) */
                 double lam_kp = A_plus * pow(w0, 1 - mu) * kp, tau_plus_inv = 1 / tau_plus;
                 for (int64_t k = begin; k < end; ++k) {
                     int32_t j = m->target[k];
@@ -348,8 +349,8 @@ VERBATIM
                         while (i > ph.first && T - s[i - 1].meets <= eps) {
                             --i;
                         }
-                        ph.k = i > ph.first ? s[i - 1].kminus * exp((s[i - 1].meets - T) / tau_minus)
-                                            : 0.0;
+                        ph.k = i > ph.first
+                            ? s[i - 1].kminus * exp((s[i - 1].meets - T) / tau_minus) : 0.0;
                         ph.met = (uint32_t) hi;
                         ph.t_k = T;
                     }
