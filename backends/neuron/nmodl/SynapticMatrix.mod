@@ -379,11 +379,9 @@ VERBATIM
             }
         }
         m->arrived.clear();
-        if (probe >= 0 && (size_t) probe < m->weight.size()) {
-            w_probe = m->weight[(size_t) probe];
-        }
     }
 ENDVERBATIM
+    show_probe()
 }
 
 NET_RECEIVE(w) {
@@ -429,8 +427,6 @@ VERBATIM
         }
         ph.spikes.push_back(PostSpike{t_post, km});
     }
-    if (probe >= 0 && (size_t) probe < m->weight.size()) {
-        w_probe = m->weight[(size_t) probe];
-    }
 ENDVERBATIM
+    show_probe()                    : (an attached rule changes weights here)
 }
