@@ -235,18 +235,51 @@ def fixed_indegree_draws(n, n_pre, own, state):
     [0, N-1), then u + 1 where u >= own[j], exactly uniform over the other N - 1).  Yields
     (postsynaptic indices, their (len, n) presynaptic indices) per block of postsynaptic
     neurons, all drawn from ``state`` in the same order whatever the backend or MPI rank
-    (each keeps its own neurons' draws)."""
+    (each keeps its own neurons' draws).
+
+    The indices are :func:`indices_of` the uniforms of :func:`fixed_indegree_uniforms`; a
+    backend may take these uniforms and compute the same indices itself (NEURON does, in C).
+    """
+    for posts, u in fixed_indegree_uniforms(n, n_pre, own, state):
+        yield posts, indices_of(u, posts, n_pre, own)
+
+
+def block_size(n):
+    """How many postsynaptic neurons' draws :func:`fixed_indegree_uniforms` makes at a time."""
+    return max(1, BLOCK // max(n, 1))
+
+
+def fixed_indegree_uniforms(n, n_pre, own, state, out=None):
+    """The uniform numbers in [0, 1) behind :func:`fixed_indegree_draws`: yields
+    (postsynaptic indices, their (len, n) uniforms) per block of :func:`block_size` neurons.
+
+    With ``out`` (float64, at least ``block_size(n) * n`` long) the uniforms are written
+    into it and each block is a view of it: numpy's ``Generator`` on ``state``'s own bit
+    generator draws the same doubles as ``state.random_sample`` (both are the 53-bit
+    doubles of MT19937) and advances ``state`` as it would."""
     if n > 0 and n_pre - np.any(own >= 0) < 1:
         raise ValueError("FixedNumberPreConnector: no presynaptic neuron to choose from")
     n_post = len(own)
-    block = max(1, BLOCK // max(n, 1))
+    block = block_size(n)
+    draw = None if out is None else np.random.Generator(state._bit_generator)
     for start in range(0, n_post, block):
         posts = np.arange(start, min(start + block, n_post))
-        u = state.random_sample((len(posts), n))
-        excluded = own[posts] >= 0
-        high = n_pre - excluded
-        u *= high[:, None]                  # (in place, and indices in 32 bits: the same values)
-        idx = u.astype(np.int64 if n_pre >= 1 << 31 else np.int32)
-        np.minimum(idx, (high - 1)[:, None], out=idx, casting="unsafe")
-        idx += excluded[:, None] & (idx >= own[posts][:, None])
-        yield posts, idx
+        if draw is None:
+            u = state.random_sample((len(posts), n))
+        else:
+            u = out[:len(posts) * n].reshape(len(posts), n)
+            draw.random(out=u)
+        yield posts, u
+
+
+def indices_of(u, posts, n_pre, own):
+    """The presynaptic indices of the uniforms ``u`` (len(posts), n) of
+    :func:`fixed_indegree_uniforms` (``u`` is overwritten): floor(u (N - excluded)), at most
+    N - excluded - 1, then + 1 where excluded and >= own[j]."""
+    excluded = own[posts] >= 0
+    high = n_pre - excluded
+    u *= high[:, None]                  # (in place, and indices in 32 bits: the same values)
+    idx = u.astype(np.int64 if n_pre >= 1 << 31 else np.int32)
+    np.minimum(idx, (high - 1)[:, None], out=idx, casting="unsafe")
+    idx += excluded[:, None] & (idx >= own[posts][:, None])
+    return idx

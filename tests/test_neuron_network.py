@@ -146,6 +146,54 @@ def test_other_connectors(neuron_sim):
     assert 0 < len(prob) < 25 and np.nansum(w) == pytest.approx(0.03 * len(prob))
 
 
+@pytest.mark.parametrize("threads, block", [(1, None), (2, None), (2, 1000)])
+def test_fixed_indegree_computed_in_c_is_the_shared_draws(neuron_sim, threads, block,
+                                                          monkeypatch):
+    """The matrices compute the indices from the uniforms in C: the same connections as
+    fixed_indegree_draws (Brian2's), with and without autapses, on 1 and 2 threads, and over
+    blocks of draws (block: random numbers per block, 1000 = 20 neurons), later projections
+    drawing on from the same stream."""
+    from pynn_hpc.backends import projections
+    if block is not None:
+        monkeypatch.setattr(projections, "BLOCK", block)
+    sim = neuron_sim
+    sim.setup(timestep=0.1, min_delay=0.1, max_delay=1.5, threads=threads)
+    a = sim.Population(300, sim.IF_curr_alpha(**P.NEURON))
+    b = sim.Population(130, sim.IF_curr_alpha(**P.NEURON))
+    rng, state = sim.NumpyRNG(seed=5), np.random.RandomState(5)
+    for pre_pop, post_pop, n, autapses in ((a, a, 50, False), (a[100:], b, 7, True),
+                                           (b, a[:40], 130, False), (b, b, 1, False)):
+        prj = sim.Projection(pre_pop, post_pop, sim.FixedNumberPreConnector(
+            n, allow_self_connections=autapses, with_replacement=True, rng=rng),
+            sim.StaticSynapse(weight=0.01, delay=1.0))
+        own = projections.self_positions(pre_pop, post_pop) if not autapses else \
+            np.full(post_pop.size, -1)
+        drawn = [(idx.ravel(), np.repeat(posts, n)) for posts, idx in
+                 projections.fixed_indegree_draws(n, pre_pop.size, own, state)]
+        pre, post = (np.concatenate(x).astype(np.int64) for x in zip(*drawn))
+        got_pre, got_post = prj._indices()
+        np.testing.assert_array_equal(np.sort(got_pre * post_pop.size + got_post),
+                                      np.sort(pre * post_pop.size + post))
+        if not autapses and pre_pop is post_pop:
+            assert not np.any(got_pre == got_post)
+
+
+def test_a_second_network_on_threads_gets_a_partition_of_its_own(neuron_sim):
+    """setup() gives each network NEURON's default thread partition: a second network on 2
+    threads in one process connected its cells to none (the first one's partition)."""
+    from pyNN.neuron import simulator
+    sim = neuron_sim
+    for _ in range(2):
+        sim.setup(timestep=0.1, min_delay=0.1, max_delay=1.5, threads=2)
+        a = sim.Population(10, sim.IF_curr_alpha(**P.NEURON))
+        prj = sim.Projection(a, a, sim.AllToAllConnector(allow_self_connections=False),
+                             sim.StaticSynapse(weight=0.01, delay=1.0))
+        pc = simulator.state.parallel_context
+        partition = [sec for t in range(2) for sec in pc.get_partition(t)]
+        assert all(cell._cell in partition for cell in a.all_cells)
+        assert len(prj._matrices) == 2 and len(prj) == 90
+
+
 def test_targets_split_between_threads_are_caught(neuron_sim, capfd):
     """A partition changed after connecting can split a matrix's targets between NEURON
     threads (a matrix lives on its first target's section, so moving all of them is fine);

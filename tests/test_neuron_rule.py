@@ -91,7 +91,8 @@ def test_same_time_events_in_either_order_give_nests_result(neuron_sim, bin_queu
         syn = h.SynapticMatrix(host(0.5))
         synapses.configure(syn, synapses.rule_parameters(stdp_synapse(neuron_sim, w, d)))
         syn.delay = d
-        syn.build(h.Vector([0.0]), h.Vector([0.0]), h.Vector([w]), h.Vector([receptor.slot]))
+        syn.add_pairs(h.Vector([0.0]), h.Vector([0.0]), h.Vector([0.0]), h.Vector([w]))
+        syn.build(h.Vector([receptor.slot]))
         pre, post = h.NetCon(None, syn), h.NetCon(None, syn)
         pre.weight[0], post.weight[0] = 0, -1
         # received at t + d: pre 9, 29, 39 -> 10, 30, 40; post 18, 28, 29 -> 19, 29, 30.  The

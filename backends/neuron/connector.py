@@ -1,4 +1,4 @@
-"""Connectors drawn with numpy in bulk, built per postsynaptic neuron in hoc.
+"""Connectors drawn with numpy in bulk, built into the synaptic matrices in C.
 
 ``FixedNumberPreConnector(n, with_replacement=True)`` (the seed's fixed
 indegree with multapses): for every postsynaptic neuron j, n presynaptic
@@ -11,16 +11,16 @@ depend on the number of ranks.  Only one weight and one delay per
 projection (as on NEST): set individual values afterwards with
 ``Projection.set``.
 
-The pairs are handed over as drawn; the projection's synaptic matrices
-(:mod:`.projection`) keep them in rows by presynaptic neuron.
+The fixed indegree hands the uniform numbers to the projection's synaptic matrices
+(:mod:`.projection`), which compute the indices in C and keep them in rows by presynaptic
+neuron; the other connectors hand over index pairs.
 """
 import numpy as np
 
 from pyNN.neuron import connectors as pynn_connectors
 
 from . import runcontrol
-from pynn_hpc.backends.projections import (fixed_indegree_draws, numpy_state, one_value,
-                                           self_positions)
+from pynn_hpc.backends.projections import numpy_state, one_value, self_positions
 
 
 class _BulkConnector:
@@ -44,19 +44,11 @@ class FixedNumberPreConnector(_BulkConnector, pynn_connectors.FixedNumberPreConn
             raise NotImplementedError("FixedNumberPreConnector on NEURON needs an integer n >= 0")
         n, n_pre = int(self.n), projection.pre.size
         state = numpy_state(self.rng, "NEURON")
-        local = projection.post._mask_local
         own = self_positions(projection.pre, projection.post) if not \
             self.allow_self_connections else np.full(projection.post.size, -1)
         if not self.with_replacement:
             return self._without_replacement(projection, n, own, state, weight, delay)
-        pre, post = [], []
-        for posts, idx in fixed_indegree_draws(n, n_pre, own, state):
-            keep = local[posts]
-            if not keep.all():
-                posts, idx = posts[keep], idx[keep]
-            pre.append(idx.astype(np.int32, copy=False).ravel())
-            post.append(np.repeat(posts.astype(np.int32), n))
-        projection.connect_pairs(np.concatenate(pre), np.concatenate(post), weight, delay)
+        projection.connect_draws(n, n_pre, own, state, weight, delay)
 
     def _without_replacement(self, projection, n, own, state, weight, delay):
         """n distinct sources per neuron; all of them first when n exceeds the candidates."""

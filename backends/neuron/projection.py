@@ -31,7 +31,8 @@ from pyNN.neuron import simulator
 from pyNN.neuron.projections import _projections
 from pyNN.space import Space
 
-from pynn_hpc.backends.projections import OwnConnections
+from pynn_hpc.backends.projections import (OwnConnections, block_size,
+                                           fixed_indegree_uniforms)
 
 from . import synapses
 from .celltypes import SpikeSourcePoisson, drive_parameters
@@ -96,6 +97,31 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
             raise NotImplementedError(
                 "pynn_hpc's SpikeSourcePoisson on NEURON gives every target its own train: "
                 "connect it with OneToOneConnector")
+        weight = self._check(weight, delay)
+        if len(pre_indices):
+            self._pending.append((np.asarray(pre_indices, dtype=np.int32),
+                                  np.asarray(post_indices, dtype=np.int32), weight))
+
+    def connect_draws(self, n, n_pre, own, state, weight, delay):
+        """``FixedNumberPreConnector(n, with_replacement=True)``: n presynaptic neurons per
+        local postsynaptic one, the indices of :func:`~pynn_hpc.backends.projections.
+        fixed_indegree_draws`.  The matrices take the uniforms themselves and compute the
+        same indices in C (SynapticMatrix ``add_draws``): no index array in Python."""
+        weight = float(self._check(weight, delay))
+        if n == 0:
+            return
+        made = self._new_matrices(np.flatnonzero(self.post._mask_local))
+        for matrix, _, posts, *_ in made:
+            matrix.expect(len(posts) * n)
+        buffer = h.Vector(block_size(n) * n)
+        own_vec = h.Vector(np.asarray(own, dtype=float))
+        for posts, u in fixed_indegree_uniforms(n, n_pre, own, state, out=buffer.as_numpy()):
+            for matrix, local_of, *_ in made:       # (every rank draws all: the same stream)
+                matrix.add_draws(buffer, u.size, posts[0], n, n_pre, own_vec, local_of, weight)
+        self._finish(made)
+
+    def _check(self, weight, delay):
+        """The weight(s) as an array; the projection's one delay, or an error."""
         weight = np.asarray(weight, dtype=float)
         if self._plastic and np.any(weight < 0):
             raise ValueError("power-law STDP needs weights >= 0 (w^mu)")
@@ -104,9 +130,7 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
         elif abs(delay - self._delay) > 1e-12:
             raise NotImplementedError("a projection on NEURON takes one delay "
                                       "(make one projection per delay)")
-        if len(pre_indices):
-            self._pending.append((np.asarray(pre_indices, dtype=np.int32),
-                                  np.asarray(post_indices, dtype=np.int32), weight))
+        return weight
 
     def _threads_of(self, posts):
         """The NEURON thread of each postsynaptic cell at ``posts``."""
@@ -114,14 +138,18 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
         n = int(pc.nthread())
         if n == 1:
             return np.zeros(len(posts), dtype=np.int64)
-        thread = {}
-        for t in range(n):
-            for sec in pc.get_partition(t):
-                thread[sec] = t
-        return np.array([thread[self._cell(j)] for j in posts], dtype=np.int64)
+        thread = {sec: t for t in range(n) for sec in pc.get_partition(t)}
+        return np.array([thread[cell] for cell in self._local_cells(posts)], dtype=np.int64)
+
+    def _local_cells(self, posts):
+        """The cells at ``posts``, which must be on this rank (checked)."""
+        posts = np.asarray(posts, dtype=np.int64)
+        if not self.post._mask_local[posts].all():
+            raise ValueError("a postsynaptic cell is not on this MPI rank")
+        return [cell._cell for cell in self.post.all_cells[posts]]
 
     def _build(self):
-        """One SynapticMatrix per thread from what the connector gave (see module doc)."""
+        """The matrices of what connect_pairs was given (see module doc)."""
         if not self._pending:
             return
         pre = np.concatenate([p for p, _, _ in self._pending])
@@ -130,25 +158,57 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
         uniform = all(w.size == 1 for w in weights) and len({float(w) for w in weights}) == 1
         weight = weights[0].reshape(1) if uniform else np.concatenate(
             [np.broadcast_to(w, len(p)) for (p, _, _), w in zip(self._pending, weights)])
-        self._pending = []                  # (the matrices sort by presynaptic neuron)
-        present = np.bincount(post, minlength=self.post.size) > 0
-        posts = np.flatnonzero(present)
+        self._pending = []
+        made = self._new_matrices(np.flatnonzero(np.bincount(post, minlength=self.post.size)))
+        pre, post, weight = h.Vector(pre.astype(float)), h.Vector(post.astype(float)), \
+            h.Vector(weight)
+        for matrix, local_of, *_ in made:
+            matrix.add_pairs(pre, post, local_of, weight)
+        self._finish(made)
+
+    def _new_matrices(self, posts):
+        """One empty SynapticMatrix per thread that holds some of ``posts``: (matrix, its
+        local_of Vector (postsynaptic index -> its target number, -1 if not its), its
+        postsynaptic indices, their cells, their receptors)."""
         threads = self._threads_of(posts)
-        local_of = np.full(self.post.size, -1, dtype=np.int32)  # postsynaptic index -> target
-        if len(np.unique(threads)) == 1:
-            local_of[posts] = np.arange(len(posts), dtype=np.int32)
-            self._make_matrix(pre, local_of[post], posts, weight)
-        else:
-            thread_of = np.zeros(self.post.size, dtype=np.int16)
-            thread_of[posts] = threads
-            on = thread_of[post]
-            for t in np.unique(threads):
-                ours = posts[threads == t]
-                local_of[ours] = np.arange(len(ours), dtype=np.int32)
-                sel = on == t
-                self._make_matrix(pre[sel], local_of[post[sel]], ours,
-                                  weight if uniform else weight[sel])
-        if simulator.state.parallel_context.nthread() > 1:
+        made = []
+        for t in np.unique(threads):
+            ours = posts[threads == t]
+            local_of = np.full(self.post.size, -1.0)
+            local_of[ours] = np.arange(len(ours))
+            cells = self._local_cells(ours)
+            receptors = [self._receptor(c) for c in cells]
+            for syn in receptors:
+                syn.claim_slot()
+            matrix = h.SynapticMatrix(cells[0](0.5))
+            if self._plastic:
+                synapses.configure(matrix, self._rule)        # before build: plastic storage
+                matrix.delay = self._delay
+            made.append((matrix, h.Vector(local_of), ours, cells, receptors))
+        return made
+
+    def _finish(self, made):
+        """Build the matrices ``made`` (:meth:`_new_matrices`) from what they were given and
+        connect them: a NetCon per presynaptic neuron with synapses (its row), and per target
+        (plastic)."""
+        pc = simulator.state.parallel_context
+        gids = np.asarray(self.pre.all_cells, dtype=np.int64)
+        for matrix, _, posts, cells, receptors in made:
+            matrix.build(h.Vector([float(s.slot) for s in receptors]))
+            for row in np.flatnonzero(np.diff(self._rows(matrix))):
+                nc = pc.gid_connect(int(gids[row]), matrix)
+                nc.weight[0] = float(row)
+                nc.delay = self._delay
+                self._row_netcons.append(nc)
+            if self._plastic:
+                for k, cell in enumerate(cells):
+                    nc = h.NetCon(cell.source, matrix, sec=cell.source_section)
+                    nc.weight[0] = -1.0 - k
+                    nc.delay = self._delay
+                    self._post_netcons.append(nc)
+            self._matrices.append(matrix)
+            self._matrix_posts.append(posts)
+        if made and pc.nthread() > 1:
             self._thread_check = h.FInitializeHandler(0, self._check_threads)
 
     def _check_threads(self):
@@ -161,34 +221,6 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
                     f"{self.label}: the NEURON thread partition changed after connecting and "
                     "split a synaptic matrix's targets between threads; set the partition "
                     "(ParallelContext.partition) before creating projections")
-
-    def _make_matrix(self, pre, target, posts, weight):
-        cells = [self._cell(j) for j in posts]
-        receptors = [self._receptor(c) for c in cells]
-        for syn in receptors:
-            syn.claim_slot()
-        matrix = h.SynapticMatrix(cells[0](0.5))
-        if self._plastic:
-            synapses.configure(matrix, self._rule)        # before build: plastic storage
-            matrix.delay = self._delay
-        matrix.build(h.Vector(pre.astype(float)), h.Vector(target.astype(float)),
-                     h.Vector(np.asarray(weight, dtype=float)),
-                     h.Vector([float(s.slot) for s in receptors]))
-        pc = simulator.state.parallel_context
-        gids = np.asarray(self.pre.all_cells, dtype=np.int64)
-        for row in np.flatnonzero(np.bincount(pre)):
-            nc = pc.gid_connect(int(gids[row]), matrix)
-            nc.weight[0] = float(row)
-            nc.delay = self._delay
-            self._row_netcons.append(nc)
-        if self._plastic:
-            for k, cell in enumerate(cells):
-                nc = h.NetCon(cell.source, matrix, sec=cell.source_section)
-                nc.weight[0] = -1.0 - k
-                nc.delay = self._delay
-                self._post_netcons.append(nc)
-        self._matrices.append(matrix)
-        self._matrix_posts.append(posts)
 
     def connect_drive(self, pre_indices, post_indices, weight, delay, seed):
         """Each Poisson source ``pre_indices[k]`` drives ``post_indices[k]`` from inside its

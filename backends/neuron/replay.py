@@ -42,8 +42,8 @@ def replay(pre_times, post_times, synapse_type, timestep, emulate=None):
     receptor.claim_slot()
     matrix = h.SynapticMatrix(host(0.5))
     synapses.configure(matrix, synapses.rule_parameters(synapse_type))
-    matrix.build(h.Vector([0.0]), h.Vector([0.0]), h.Vector([weight]),
-                 h.Vector([receptor.slot]))
+    matrix.add_pairs(h.Vector([0.0]), h.Vector([0.0]), h.Vector([0.0]), h.Vector([weight]))
+    matrix.build(h.Vector([receptor.slot]))
     matrix.probe = 0
     matrix.delay = delay
     if emulate is not None:

@@ -60,6 +60,9 @@ def setup(timestep, min_delay, max_delay, threads=1, rng_seed=1, **extra):
     simulator.h.secondorder = 2
     simulator.state.cvode.queue_mode(1, 0)     # fixed-step bin queue
     simulator.state.parallel_context.nthread(threads)
+    simulator.state.parallel_context.partition()    # NEURON's default partition: without
+    # this, a second network on threads kept the first one's (get_partition then lists the
+    # deleted sections, and the projections found no thread for the new cells)
     _run["seed"] = int(rng_seed)
     return rank
 

@@ -120,12 +120,59 @@ extern "C" int pynn_hpc_synaptic_matrix_attach(SynapticMatrixData* m,
 static std::vector<double> vector_values(IvocVect* vec) {
     return std::vector<double>(vector_vec(vec), vector_vec(vec) + vector_capacity(vec));
 }
+
+/* synapses added to a matrix (add_pairs, add_draws) and not yet built, per handle */
+struct Staged {
+    std::vector<int32_t> row, target;
+    std::vector<double> weight;             /* per synapse, or empty while all have `same` */
+    double same = 0.0;
+    bool any = false;
+    int32_t rows = 0, targets = 0;          /* 1 + the largest row and target added */
+
+    /* the synapses added since `before` all have weight w */
+    void same_weight(double w, size_t before) {
+        if (weight.empty() && (!any || w == same)) {
+            same = w;
+            any = true;
+            return;
+        }
+        each_weight(before);
+        weight.resize(row.size(), w);
+    }
+    /* from here on, one weight per synapse (the `before` earlier ones have `same`) */
+    void each_weight(size_t before) {
+        if (weight.empty()) {
+            weight.assign(before, same);
+        }
+        any = true;
+    }
+};
+
+static std::vector<Staged> staged;
+
+static Staged& staged_of(double index) {
+    return staged[(size_t) index];
+}
+
+/* a Vector of target numbers per postsynaptic neuron (-1: not this matrix's) */
+struct LocalOf {
+    const double* of;
+    int64_t size;
+    explicit LocalOf(IvocVect* vec) : of(vector_vec(vec)), size(vector_capacity(vec)) {}
+    int32_t target(double post, const char* procedure) const {
+        if (!(post >= 0 && post < (double) size)) {
+            hoc_execerror("SynapticMatrix: a postsynaptic index outside local_of in", procedure);
+        }
+        return (int32_t) of[(int64_t) post];
+    }
+};
 ENDVERBATIM
 
 CONSTRUCTOR {
 VERBATIM
     handle = (double) synaptic_matrices.size();
     synaptic_matrices.push_back(new SynapticMatrixData());
+    staged.emplace_back();
 ENDVERBATIM
 }
 
@@ -134,6 +181,7 @@ VERBATIM
     release_rule(synaptic_matrices[(size_t) handle]);
     delete synaptic_matrices[(size_t) handle];
     synaptic_matrices[(size_t) handle] = nullptr;
+    staged[(size_t) handle] = Staged();
 ENDVERBATIM
 }
 
@@ -154,58 +202,167 @@ ENDVERBATIM
     show_probe()
 }
 
+PROCEDURE expect() {
+VERBATIM
+    /* expect(n): n synapses are about to be added (room for them: no copies while adding) */
+    {
+        Staged& s = staged_of(handle);
+        size_t n = (size_t) *getarg(1);
+        s.row.reserve(n);
+        s.target.reserve(n);
+    }
+ENDVERBATIM
+}
+
+PROCEDURE add_pairs() {
+VERBATIM
+    /* add_pairs(rows, posts, local_of, weights): synapse k from row rows[k] to the
+       postsynaptic neuron posts[k], kept if it is one of this matrix's targets
+       (local_of[posts[k]] >= 0: its target number), with weight weights[k] (or weights[0]
+       for all); build() then puts them in rows */
+    {
+        Staged& s = staged_of(handle);
+        IvocVect* rows_v = vector_arg(1);
+        IvocVect* posts_v = vector_arg(2);
+        IvocVect* weights_v = vector_arg(4);
+        int64_t n = vector_capacity(rows_v);
+        int64_t n_weights = vector_capacity(weights_v);
+        if (vector_capacity(posts_v) != n || (n_weights != n && n_weights != 1)) {
+            hoc_execerror("SynapticMatrix.add_pairs: rows, posts and weights differ in length", 0);
+        }
+        LocalOf local_of(vector_arg(3));
+        const double* rows = vector_vec(rows_v);
+        const double* posts = vector_vec(posts_v);
+        const double* weights = vector_vec(weights_v);
+        size_t before = s.row.size();
+        std::vector<int64_t> kept;
+        for (int64_t k = 0; k < n; ++k) {
+            int32_t j = local_of.target(posts[k], "add_pairs");
+            if (j < 0) {
+                continue;
+            }
+            if (!(rows[k] >= 0 && rows[k] < 2147483647.0)) {
+                hoc_execerror("SynapticMatrix.add_pairs: a row outside 0 .. 2^31-1", 0);
+            }
+            s.row.push_back((int32_t) rows[k]);
+            s.target.push_back(j);
+            s.rows = std::max(s.rows, (int32_t) rows[k] + 1);
+            s.targets = std::max(s.targets, j + 1);
+            if (n_weights > 1) {
+                kept.push_back(k);
+            }
+        }
+        if (n_weights == 1) {
+            s.same_weight(weights[0], before);
+        } else {
+            s.each_weight(before);
+            for (int64_t k : kept) {
+                s.weight.push_back(weights[k]);
+            }
+        }
+    }
+ENDVERBATIM
+}
+
+PROCEDURE add_draws() {
+VERBATIM
+    /* add_draws(u, n_u, first_post, n, n_pre, own, local_of, weight): the presynaptic
+       indices that pynn_hpc.backends.projections.indices_of gives for the uniforms
+       u[0 .. n_u-1] (n per postsynaptic neuron, from first_post on), for this matrix's
+       targets (local_of >= 0), all with `weight`: floor(u (n_pre - excluded)), at most
+       n_pre - excluded - 1, + 1 where excluded (own[j] >= 0, its index in pre) and
+       >= own[j].  The same doubles and operations as numpy's, so the same indices. */
+    {
+        Staged& s = staged_of(handle);
+        IvocVect* u_v = vector_arg(1);
+        int64_t n_u = (int64_t) *getarg(2);
+        int64_t first = (int64_t) *getarg(3);
+        int64_t n = (int64_t) *getarg(4);
+        double n_pre = *getarg(5);
+        IvocVect* own_v = vector_arg(6);
+        LocalOf local_of(vector_arg(7));
+        double weight = *getarg(8);
+        if (n <= 0 || n_u < 0 || n_u % n || n_u > vector_capacity(u_v) ||
+            first < 0 || first + n_u / n > vector_capacity(own_v) ||
+            first + n_u / n > local_of.size || n_pre < 1 || n_pre >= 2147483647.0) {
+            hoc_execerror("SynapticMatrix.add_draws: arguments outside the vectors", 0);
+        }
+        const double* u = vector_vec(u_v);
+        const double* own = vector_vec(own_v);
+        size_t before = s.row.size();
+        for (int64_t p = 0; p < n_u / n; ++p) {
+            int64_t post = first + p;
+            int32_t j = local_of.target((double) post, "add_draws");
+            if (j < 0) {
+                continue;
+            }
+            s.targets = std::max(s.targets, j + 1);
+            bool excluded = own[post] >= 0;
+            int64_t self = (int64_t) own[post];
+            double high = n_pre - (excluded ? 1.0 : 0.0);
+            int32_t last = (int32_t) high - 1;
+            const double* up = u + p * n;
+            for (int64_t k = 0; k < n; ++k) {
+                int32_t row = (int32_t) (up[k] * high);
+                row = std::min(row, last);
+                row += (excluded && row >= self) ? 1 : 0;
+                s.row.push_back(row);
+                s.target.push_back(j);
+            }
+        }
+        if (s.row.size() > before) {
+            s.rows = std::max(s.rows, (int32_t) n_pre);     /* (rows 0 .. n_pre-1 at most) */
+        }
+        s.same_weight(weight, before);
+    }
+ENDVERBATIM
+}
+
 PROCEDURE build() {
 VERBATIM
-    /* build(rows, targets, weights, slots): synapse k goes from row rows[k] to target
-       targets[k] (< len(slots)) with weight weights[k] (or weights[0] for all); the matrix
-       keeps them by row, in the given order within a row (a counting sort, O(n)) */
+    /* build(slots): the synapses added so far, kept by row (a counting sort, O(n); in the
+       order added within a row); the targets' receptor slots */
     {
         SynapticMatrixData* m = matrix_of(handle);
-        IvocVect* rows_v = vector_arg(1);
-        IvocVect* targets_v = vector_arg(2);
-        IvocVect* weights_v = vector_arg(3);
-        std::vector<double> slots = vector_values(vector_arg(4));
-        int64_t n = vector_capacity(rows_v);
-        double* rows = vector_vec(rows_v);
-        double* targets = vector_vec(targets_v);
-        double* weights = vector_vec(weights_v);
-        int64_t n_weights = vector_capacity(weights_v);
-        if (vector_capacity(targets_v) != n || (n_weights != n && n_weights != 1)) {
-            hoc_execerror("SynapticMatrix.build: rows, targets and weights differ in length", 0);
-        }
+        Staged& s = staged_of(handle);
+        std::vector<double> slots = vector_values(vector_arg(1));
+        int64_t n = (int64_t) s.row.size();
         if (n >= (int64_t) 1 << 32) {
             hoc_execerror("SynapticMatrix.build: more than 2^32 synapses in one matrix", 0);
         }
-        int64_t n_rows = 0;
-        for (int64_t k = 0; k < n; ++k) {
-            int64_t j = (int64_t) targets[k];
-            if (rows[k] < 0 || rows[k] >= 2147483647.0) {
-                hoc_execerror("SynapticMatrix.build: a row outside 0 .. 2^31-1", 0);
-            }
-            if (j < 0 || j >= (int64_t) slots.size()) {
-                hoc_execerror("SynapticMatrix.build: target outside the list of slots", 0);
-            }
-            n_rows = std::max(n_rows, (int64_t) rows[k] + 1);
+        int32_t n_rows = s.rows;
+        if (s.targets > (int64_t) slots.size()) {
+            hoc_execerror("SynapticMatrix.build: a target outside the list of slots", 0);
         }
         m->row.assign(n_rows + 1, 0);
-        for (int64_t k = 0; k < n; ++k) {
-            m->row[(int64_t) rows[k] + 1] += 1;
+        for (int32_t r : s.row) {
+            m->row[r + 1] += 1;
         }
-        for (int64_t r = 0; r < n_rows; ++r) {
+        for (int32_t r = 0; r < n_rows; ++r) {
             m->row[r + 1] += m->row[r];
         }
         m->target.resize(n);
-        m->weight.resize(n);
         m->slot.resize(slots.size());
         for (size_t j = 0; j < slots.size(); ++j) {
             m->slot[j] = (int32_t) slots[j];
         }
         std::vector<int64_t> next(m->row.begin(), m->row.end() - 1);
+        const int32_t* rows = s.row.data();
+        const int32_t* targets = s.target.data();
+        int32_t* target = m->target.data();
         for (int64_t k = 0; k < n; ++k) {
-            int64_t at = next[(int64_t) rows[k]]++;
-            m->target[at] = (int32_t) targets[k];
-            m->weight[at] = weights[n_weights == 1 ? 0 : k];
+            target[next[rows[k]]++] = targets[k];
         }
+        if (s.weight.empty()) {
+            m->weight.assign(n, s.same);
+        } else {
+            m->weight.resize(n);
+            std::vector<int64_t> at(m->row.begin(), m->row.end() - 1);
+            for (int64_t k = 0; k < n; ++k) {
+                m->weight[at[rows[k]]++] = s.weight[k];
+            }
+        }
+        s = Staged();                        /* (frees what was staged) */
         m->is_plastic = plastic != 0;
         if (m->is_plastic) {
             m->kplus.assign(n_rows, 0.0);
