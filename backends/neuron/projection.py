@@ -15,8 +15,10 @@ and large; a matrix needs 12 B per connection, static or plastic.
 * ``SpikeSourcePoisson`` one-to-one: no NetCon; the target's synapse draws the train
   itself (see :mod:`celltypes`); the "connection" is that synapse.
 
-Connectors hand over index arrays (:meth:`Projection.connect_pairs`); the matrices are
-built once, when the connector is done.  A projection has one delay (as the matrix
+Connectors hand over index arrays (:meth:`Projection.connect_pairs`), or, for the fixed
+indegree, the uniform numbers the indices come from (:meth:`Projection.connect_draws`:
+each matrix computes its own targets' indices in C); each matrix is sorted into rows once,
+when the connector is done.  A projection has one delay (as the matrix
 row's NetCon); weights may differ per connection.  Connections are listed per matrix
 (thread), sorted by presynaptic neuron; ``get``/``set`` work as in PyNN; ``sample`` reads
 the local synapses between random subsets of neurons.  Nothing per connection is kept in
