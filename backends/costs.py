@@ -18,11 +18,12 @@ COSTS = {
     },
     "neuron": {
         "measured": "2026-12-08, NEURON 9.0.2 (synaptic matrices: 12 B per synapse, static or "
-                    "plastic), PyNN 0.13.0, 1 thread, 2-core/24 GB x86_64; the seven sizes "
-                    "(1.3 M to 127 M connections, 3,299 MB there); worst error of the fit 1.9 %",
-        "base_mb": 109.5,
-        "per_neuron_kb": 9.9,
-        "per_connection_b": 25.54,
+                    "plastic; the fixed indegree computed in C, no index arrays), PyNN 0.13.0, "
+                    "1 thread, 2-core/24 GB x86_64; the seven sizes (1.3 M to 127 M "
+                    "connections, 1,792 MB there); worst error of the fit 2.2 %",
+        "base_mb": 142.0,
+        "per_neuron_kb": 10.67,
+        "per_connection_b": 12.69,
     },
     "brian2": {
         "measured": "2026-12-07, Brian2 2.9.0 runtime (Cython), PyNN 0.13.0, 1 thread, 2-core/"
