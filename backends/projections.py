@@ -259,7 +259,10 @@ def fixed_indegree_uniforms(n, n_pre, own, state, out=None):
     doubles of MT19937) and advances ``state`` as it would."""
     if n > 0 and n_pre - np.any(own >= 0) < 1:
         raise ValueError("FixedNumberPreConnector: no presynaptic neuron to choose from")
-    n_post = len(own)
+    return _uniform_blocks(n, len(own), state, out)      # (checked now, not at the first block)
+
+
+def _uniform_blocks(n, n_post, state, out):
     block = block_size(n)
     draw = None if out is None else np.random.Generator(state._bit_generator)
     for start in range(0, n_post, block):

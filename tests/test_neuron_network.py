@@ -178,6 +178,18 @@ def test_fixed_indegree_computed_in_c_is_the_shared_draws(neuron_sim, threads, b
             assert not np.any(got_pre == got_post)
 
 
+def test_fixed_indegree_without_candidates_is_refused_before_building(neuron_sim):
+    """One neuron, no autapses: nothing to draw from; refused before any matrix is made."""
+    sim = neuron_sim
+    sim.setup(timestep=0.1, min_delay=0.1, max_delay=1.5)
+    a = sim.Population(1, sim.IF_curr_alpha(**P.NEURON))
+    with pytest.raises(ValueError, match="no presynaptic neuron to choose from"):
+        sim.Projection(a, a, sim.FixedNumberPreConnector(
+            2, allow_self_connections=False, with_replacement=True, rng=sim.NumpyRNG(1)),
+            sim.StaticSynapse(weight=0.01, delay=1.0))
+    assert a[0]._cell.esyn.slot < 0                 # no receptor slot claimed
+
+
 def test_a_second_network_on_threads_gets_a_partition_of_its_own(neuron_sim):
     """setup() gives each network NEURON's default thread partition: a second network on 2
     threads in one process connected its cells to none (the first one's partition)."""

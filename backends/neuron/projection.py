@@ -112,12 +112,13 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
         weight = float(self._check(weight, delay))
         if n == 0:
             return
+        buffer = h.Vector(block_size(n) * n)
+        blocks = fixed_indegree_uniforms(n, n_pre, own, state, out=buffer.as_numpy())
         made = self._new_matrices(np.flatnonzero(self.post._mask_local))
         for matrix, _, posts, *_ in made:
             matrix.expect(len(posts) * n)
-        buffer = h.Vector(block_size(n) * n)
         own_vec = h.Vector(np.asarray(own, dtype=float))
-        for posts, u in fixed_indegree_uniforms(n, n_pre, own, state, out=buffer.as_numpy()):
+        for posts, u in blocks:
             for matrix, local_of, *_ in made:       # (every rank draws all: the same stream)
                 matrix.add_draws(buffer, u.size, posts[0], n, n_pre, own_vec, local_of, weight)
         self._finish(made)
