@@ -72,12 +72,6 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
     def is_drive(self):
         return isinstance(self.pre.celltype, SpikeSourcePoisson)
 
-    def _cell(self, post_index):
-        cell = self.post[int(post_index)]
-        if not cell.local:
-            raise ValueError(f"postsynaptic cell {post_index} is not on this MPI rank")
-        return cell._cell
-
     def _receptor(self, cell):
         syn = getattr(cell, self.receptor_type)
         if not hasattr(syn, "claim_slot"):
@@ -231,9 +225,9 @@ class Projection(OwnConnections, pyNN.neuron.Projection):
         source_ids = [self.pre.all_cells[i] for i in pre_indices]
         parent = getattr(self.pre, "grandparent", self.pre)
         p = drive_parameters(parent, [parent.id_to_index(s) for s in source_ids])
-        for k, (pre_index, post_index, source) in enumerate(zip(pre_indices, post_indices,
-                                                                source_ids)):
-            cell = self._cell(post_index)
+        cells = self._local_cells(post_indices)
+        for k, (pre_index, post_index, source, cell) in enumerate(
+                zip(pre_indices, post_indices, source_ids, cells)):
             syn = self._receptor(cell)
             if not hasattr(syn, "drive_rate"):
                 raise NotImplementedError("the Poisson drive needs pynn_hpc's IF_curr_alpha")
